@@ -1,0 +1,111 @@
+"""The computation graph shared by Train_NN.py and Test_NN.py (TensorFlow 1.x style).
+
+Machine Learning in Practice #3, "Neural Networks Basics": the graph's input terminals are
+the placeholders x_in (images) and y_in (one-hot labels); its output terminals are
+``train`` (one step of optimising the cost, used only by Train_NN.py) and ``accuracy``.
+
+Written for ``tf.compat.v1`` so that it reads like the 2019 slides on TensorFlow 2.
+The defaults are the course's: zero initial weights, softmax output, summed cross
+entropy, GradientDescentOptimizer(0.01).  The keyword options are the lecture's
+experiments; Train_NN.py exposes each one as a flag (--hidden-units, --activation,
+--init, --optimizer, --learning-rate, --cost).
+"""
+
+from nnlab.quiet_tensorflow import import_tensorflow_v1
+
+tf = import_tensorflow_v1()
+
+size_in = 784  # 28 x 28 pixels
+size_hidden = 100
+size_out = 10  # digits 0..9
+
+ACTIVATIONS = {"sigmoid": tf.nn.sigmoid, "relu": tf.nn.relu, "tanh": tf.nn.tanh}
+INITIALIZERS = ("zeros", "glorot")
+OPTIMIZERS = ("sgd", "momentum", "adam", "adagrad")
+DEFAULT_LEARNING_RATES = {"sgd": 0.01, "momentum": 0.01, "adam": 0.001, "adagrad": 0.01}
+COSTS = ("sum", "mean")
+
+
+def placeholders():
+    """The graph's two input terminals: a batch of flattened images and their one-hot labels."""
+    x_in = tf.placeholder(tf.float32, [None, size_in], name="x_in")
+    y_in = tf.placeholder(tf.float32, [None, size_out], name="y_in")
+    return x_in, y_in
+
+
+def node(name):
+    """A named node of the current graph, such as "cost", "y_nn" or "prediction"."""
+    return tf.get_default_graph().get_tensor_by_name(name + ":0")
+
+
+def _weights(shape, init, name):
+    if init == "zeros":
+        initial_value = tf.zeros(shape)
+    elif init == "glorot":
+        initial_value = tf.glorot_uniform_initializer()(shape)
+    else:
+        raise ValueError(f"init must be one of {INITIALIZERS}, not {init!r}")
+    return tf.Variable(initial_value, name=name)
+
+
+def _optimizer(name, learning_rate):
+    if learning_rate is None:
+        learning_rate = DEFAULT_LEARNING_RATES[name]
+    if name == "sgd":
+        return tf.train.GradientDescentOptimizer(learning_rate)
+    if name == "momentum":
+        return tf.train.MomentumOptimizer(learning_rate, momentum=0.9)
+    if name == "adam":
+        return tf.train.AdamOptimizer(learning_rate)
+    if name == "adagrad":
+        return tf.train.AdagradOptimizer(learning_rate)
+    raise ValueError(f"optimizer must be one of {OPTIMIZERS}, not {name!r}")
+
+
+def _output_layer(z, y_in, optimizer, learning_rate, cost):
+    """Softmax output, cross-entropy cost, and the train and accuracy nodes."""
+    y_nn = tf.nn.softmax(z, name="y_nn")
+    # The slides' -reduce_sum(y_in * log(y_nn)) becomes NaN once a probability underflows
+    # to 0; the same cross entropy computed from the logits z cannot.
+    cross_entropy = tf.nn.softmax_cross_entropy_with_logits_v2(labels=y_in, logits=z)
+    if cost == "sum":
+        cost_node = tf.reduce_sum(cross_entropy, name="cost")
+    elif cost == "mean":
+        cost_node = tf.reduce_mean(cross_entropy, name="cost")
+    else:
+        raise ValueError(f"cost must be one of {COSTS}, not {cost!r}")
+    train = _optimizer(optimizer, learning_rate).minimize(cost_node, name="train")
+
+    prediction = tf.argmax(y_nn, 1, name="prediction")
+    correct = tf.equal(prediction, tf.argmax(y_in, 1))
+    accuracy = tf.reduce_mean(tf.cast(correct, tf.float32), name="accuracy")
+    return accuracy, train
+
+
+def NN_comp_graph_without_hidden_layer(x_in, y_in, init="zeros", optimizer="sgd",
+                                       learning_rate=None, cost="sum"):
+    """y = softmax(x W + b): 784 inputs straight to 10 outputs."""
+    w = _weights([size_in, size_out], init, name="w")
+    b = tf.Variable(tf.zeros([size_out]), name="b")
+    z = tf.matmul(x_in, w) + b
+    return _output_layer(z, y_in, optimizer, learning_rate, cost)
+
+
+def NN_comp_graph_with_hidden_layer(x_in, y_in, hidden_units=size_hidden, activation="sigmoid",
+                                    init="zeros", optimizer="sgd", learning_rate=None, cost="sum"):
+    """y = softmax(activation(x W1 + b1) W2 + b2): one hidden layer of hidden_units units.
+
+    With the course's zero initial weights every hidden unit computes the same value and
+    receives the same gradient, so the layer behaves like a single unit: accuracy drops.
+    """
+    w_hidden = _weights([size_in, hidden_units], init, name="w_hidden")
+    b_hidden = tf.Variable(tf.zeros([hidden_units]), name="b_hidden")
+    h = ACTIVATIONS[activation](tf.matmul(x_in, w_hidden) + b_hidden, name="h")
+    w = _weights([hidden_units, size_out], init, name="w")
+    b = tf.Variable(tf.zeros([size_out]), name="b")
+    z = tf.matmul(h, w) + b
+    return _output_layer(z, y_in, optimizer, learning_rate, cost)
+
+
+# The network Train_NN.py builds: edit this line (or pass --hidden) to switch.
+NN_comp_graph = NN_comp_graph_without_hidden_layer

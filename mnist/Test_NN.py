@@ -1,0 +1,69 @@
+"""Test the network saved by Train_NN.py on the 10,000 MNIST test images.
+
+Machine Learning in Practice #3, "Neural Networks Basics", slide "Saving/Restoring
+Variables": rebuild the same computation graph, restore the trained variables with
+tf.train.Saver, and measure the accuracy on the test data.  A test accuracy far below
+the training accuracy means overfitting.  Then a few random test images are shown as
+"actual: 7, predicted: 7".
+
+    python Train_NN.py && python Test_NN.py
+    python Test_NN.py --model model/other.ckpt --samples 10
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
+
+from nnlab import cli, datasets, report
+from nnlab.checkpoints import read_metadata, restore_tf1_checkpoint
+from nnlab.paths import default_model_path
+from nnlab.quiet_tensorflow import import_tensorflow_v1
+
+
+def parse_args(argv=None):
+    parser = cli.parser(__doc__.splitlines()[0])
+    cli.add_model_argument(parser, default_model_path("mnist_model.ckpt"),
+                           "the checkpoint written by Train_NN.py")
+    data = cli.add_data_arguments(parser)
+    data.set_defaults(dataset=None)
+    parser.add_argument("--samples", type=cli.int_value, default=5,
+                        help="how many random test images to show as actual/predicted")
+    cli.add_seed_argument(parser)
+    args = parser.parse_args(argv)
+    if args.samples < 0:
+        parser.error("--samples must be 0 or more")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    metadata = read_metadata(args.model, "Train_NN.py")
+    tf = import_tensorflow_v1()  # imported after the cheap checks, so that --help answers at once
+    import NN_comp_graph
+
+    # 1. Load the data the network was trained on (unless --dataset says otherwise).
+    data = datasets.load(args.dataset or metadata["dataset"], args.data, args.mirror)
+    x_train, y_train = datasets.flat_images(data.x_train), datasets.one_hot(data.y_train)
+    x_test, y_test = datasets.flat_images(data.x_test), datasets.one_hot(data.y_test)
+
+    # 2. Rebuild the computation graph that Train_NN.py trained.
+    x_in, y_in = NN_comp_graph.placeholders()
+    builder = getattr(NN_comp_graph, metadata["builder"])
+    accuracy, _ = builder(x_in, y_in, **metadata["options"])
+    prediction = NN_comp_graph.node("prediction")
+
+    # 3. Restore the trained variables and measure.
+    with tf.Session() as sess:
+        restore_tf1_checkpoint(sess, tf.train.Saver(), args.model, "Train_NN.py", tf.errors)
+        test_accuracy = sess.run(accuracy, feed_dict={x_in: x_test, y_in: y_test})
+        train_accuracy = sess.run(accuracy, feed_dict={x_in: x_train, y_in: y_train})
+        report.print_accuracies(test_accuracy, train_accuracy)
+
+        chosen = report.sample_indices(args.samples, len(x_test), args.seed)
+        predicted = sess.run(prediction, feed_dict={x_in: x_test[chosen]})
+        report.print_predictions(data.y_test[chosen], predicted)
+
+
+if __name__ == "__main__":
+    main()

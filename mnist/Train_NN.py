@@ -1,0 +1,122 @@
+"""Train the course's MNIST network in TensorFlow 1.x style and save it to model/.
+
+Machine Learning in Practice #3, "Neural Networks Basics", slides "TensorFlow Code":
+load MNIST, build the computation graph of NN_comp_graph.py on two placeholders, feed
+1000 mini-batches of 100 images to its `train` node, print the accuracy on the training
+data, and save the variables with tf.train.Saver for Test_NN.py.
+
+    python Train_NN.py                  # the course: softmax network, zero init, 1000 steps
+    python Train_NN.py --hidden         # the hidden-layer experiment (accuracy drops)
+    python Train_NN.py --hidden --init glorot --activation relu --optimizer adam --steps 6000
+    python Train_NN.py --help           # every flag, with its default
+"""
+
+import inspect
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
+
+from nnlab import cli, datasets
+from nnlab.checkpoints import save_tf1_checkpoint
+from nnlab.paths import default_model_path, ensure_writable_folder
+from nnlab.quiet_tensorflow import import_tensorflow_v1
+
+
+def parse_args(argv=None):
+    parser = cli.parser(__doc__.splitlines()[0])
+    cli.add_data_arguments(parser)
+    training = cli.add_training_arguments(parser, batch_size=100, steps=1000)
+    training.add_argument("--shuffle", action="store_true",
+                          help="reshuffle the training data every epoch (the course takes "
+                               "batches in order)")
+    network = cli.add_network_arguments(parser, hidden_units=100)
+    network.add_argument("--init", choices=("zeros", "glorot"), default="zeros",
+                         help="initial weights: the course's zeros, or Glorot-uniform random")
+    network.add_argument("--cost", choices=("sum", "mean"), default="sum",
+                         help="cross entropy summed over the batch (course) or averaged")
+    cli.add_model_argument(parser, default_model_path("mnist_model.ckpt"),
+                           "where to save the checkpoint (Test_NN.py reads it there)")
+    return parser, parser.parse_args(argv)
+
+
+def get_batch(x, y, batch_size, i):
+    """The course's i-th mini-batch: consecutive slices, starting again after the last full one."""
+    batches_per_epoch = len(x) // batch_size
+    start = (i % batches_per_epoch) * batch_size
+    return x[start:start + batch_size], y[start:start + batch_size]
+
+
+def network_options(parser, args, builder):
+    """The flags that `builder` accepts; flags it cannot use are an error, not silently ignored."""
+    options = {"hidden_units": args.hidden_units, "activation": args.activation,
+               "init": args.init, "optimizer": args.optimizer,
+               "learning_rate": args.learning_rate, "cost": args.cost}
+    accepted = inspect.signature(builder).parameters
+    for name, value in options.items():
+        if name not in accepted and value != parser.get_default(name):
+            parser.error(f"--{name.replace('_', '-')} needs the hidden-layer network (--hidden)")
+    return {name: value for name, value in options.items() if name in accepted}
+
+
+def main(argv=None):
+    parser, args = parse_args(argv)
+    tf = import_tensorflow_v1()  # imported after parsing, so that --help answers at once
+    import NN_comp_graph
+    from keras.utils import Progbar
+
+    # 1. Load the data: pixels scaled to [0, 1], labels one-hot.
+    data = datasets.load(args.dataset, args.data, args.mirror)
+    x_train, y_train = datasets.flat_images(data.x_train), datasets.one_hot(data.y_train)
+    if args.batch_size > len(x_train):
+        parser.error(f"--batch-size {args.batch_size} is larger than the {len(x_train)} "
+                     "training images")
+    batches_per_epoch = len(x_train) // args.batch_size
+    steps = args.epochs * batches_per_epoch if args.epochs else args.steps
+    ensure_writable_folder(args.model)
+
+    # 2. Build the computation graph on the two placeholders.
+    tf.set_random_seed(args.seed)
+    x_in, y_in = NN_comp_graph.placeholders()
+    builder = (NN_comp_graph.NN_comp_graph_with_hidden_layer if args.hidden
+               else NN_comp_graph.NN_comp_graph)
+    options = network_options(parser, args, builder)
+    accuracy, train = builder(x_in, y_in, **options)
+    cost = NN_comp_graph.node("cost")
+
+    # 3. Train: run the train node on one mini-batch after another.
+    print(f"Training {builder.__name__} on {data.info.title}: {steps} steps of "
+          f"{args.batch_size} images")
+    shuffle_order = np.random.default_rng(args.seed)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        progress = Progbar(steps, stateful_metrics=["cost"])
+        for i in range(steps):
+            if args.shuffle and i % batches_per_epoch == 0:
+                order = shuffle_order.permutation(len(x_train))
+                x_train, y_train = x_train[order], y_train[order]
+            batch_x, batch_y = get_batch(x_train, y_train, args.batch_size, i)
+            _, batch_cost = sess.run([train, cost], feed_dict={x_in: batch_x, y_in: batch_y})
+            if not np.isfinite(batch_cost):
+                raise SystemExit(f"error: the cost became {batch_cost} at step {i + 1}: "
+                                 "lower --learning-rate; no model was saved")
+            progress.update(i + 1, [("cost", batch_cost)])
+
+        train_accuracy = sess.run(accuracy, feed_dict={x_in: x_train, y_in: y_train})
+        print(f"Accuracy of trained model against training data: {train_accuracy:.4f}")
+
+        # 4. Save the variables, and how to rebuild the graph they belong to.
+        metadata = {"builder": builder.__name__, "options": options, "dataset": args.dataset,
+                    "steps": steps, "batch_size": args.batch_size, "shuffle": args.shuffle,
+                    "seed": args.seed, "train_accuracy": float(train_accuracy)}
+        save_tf1_checkpoint(sess, tf.train.Saver(), args.model, metadata)
+    print(f"Model saved to {args.model}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        raise SystemExit("Interrupted: the previously saved model, if any, is unchanged.") from None

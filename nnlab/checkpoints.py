@@ -1,0 +1,75 @@
+"""Save and restore trained networks without ever leaving a half-written file in place.
+
+A TF1 checkpoint is several files (``.index``, ``.data-*``, ``.meta``) plus, here, a
+``.json`` that records how the network was built, so that Test_NN.py rebuilds the same
+graph without repeating the training flags.  Everything is first written to a scratch
+folder beside the target and only then moved over the previous model, the ``.json``
+last; an error or Ctrl-C before that leaves the last good model untouched.  Keras models
+are written to a scratch file and renamed in one step.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+
+from nnlab.paths import ensure_writable_folder
+
+
+def metadata_path(checkpoint):
+    return checkpoint + ".json"
+
+
+def save_tf1_checkpoint(session, saver, checkpoint, metadata):
+    """Write `session`'s variables to `checkpoint` (a path prefix) and `metadata` beside it."""
+    folder = ensure_writable_folder(checkpoint)
+    name = os.path.basename(checkpoint)
+    scratch = tempfile.mkdtemp(prefix=f".{name}.", dir=folder)
+    try:
+        saver.save(session, os.path.join(scratch, name), write_state=False)
+        with open(os.path.join(scratch, name + ".json"), "w") as file:
+            json.dump(metadata, file, indent=2)
+        produced = sorted(os.listdir(scratch), key=lambda file_name: file_name.endswith(".json"))
+        for file_name in produced:
+            os.replace(os.path.join(scratch, file_name), os.path.join(folder, file_name))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def read_metadata(checkpoint, train_script):
+    """How the checkpoint's network was built; a clear error when there is no usable checkpoint."""
+    if not os.path.exists(checkpoint + ".index"):
+        raise SystemExit(f"error: no trained model at {checkpoint}: run {train_script} first")
+    try:
+        with open(metadata_path(checkpoint)) as file:
+            return json.load(file)
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"error: {metadata_path(checkpoint)} is missing or unreadable ({error}): "
+                         f"run {train_script} again") from None
+
+
+def restore_tf1_checkpoint(session, saver, checkpoint, train_script, errors):
+    """Load the variables into `session`; `errors` is tf.errors (caught here to say what to do)."""
+    try:
+        saver.restore(session, checkpoint)
+    except (errors.NotFoundError, errors.InvalidArgumentError, errors.DataLossError,
+            errors.OutOfRangeError) as error:
+        reason = str(error.message).strip().splitlines()[0]
+        raise SystemExit(f"error: the checkpoint {checkpoint} does not match the network it "
+                         f"describes or is damaged ({reason}): run {train_script} again") from None
+
+
+def save_keras_model(model, path):
+    """model.save(path), atomically: the previous file stays until the new one is complete."""
+    folder = ensure_writable_folder(path)
+    extension = os.path.splitext(path)[1]
+    handle, scratch = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=extension,
+                                       dir=folder)
+    os.close(handle)
+    try:
+        os.remove(scratch)  # Keras refuses to overwrite some formats
+        model.save(scratch)
+        os.replace(scratch, path)
+    finally:
+        if os.path.exists(scratch):
+            os.remove(scratch)

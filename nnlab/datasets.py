@@ -1,0 +1,286 @@
+"""One loader for MNIST, Fashion-MNIST and CIFAR-10, online or offline.
+
+Sources, in this order:
+
+1. an explicit local copy: ``--data PATH``, else the data set's environment variable
+   ($MNIST_DATA, $FASHION_MNIST_DATA, $CIFAR10_DATA).  It may be
+   - an ``.npz`` in the layout of ``keras.datasets`` (x_train, y_train, x_test, y_test);
+   - for MNIST and Fashion-MNIST, a folder with the four IDX files (``.gz`` or raw);
+   - for CIFAR-10, the official ``cifar-10-python.tar.gz`` or its ``cifar-10-batches-py/`` folder;
+2. Keras' cache (~/.keras/datasets), or else a download through ``keras.utils.get_file``
+   from the official origin or from a mirror (``--mirror URL``, $NNLAB_MIRROR), checked
+   against the published checksum.
+
+Every array is checked (shapes, dtypes, label range).  A bad file or a failed download ends
+the program with a one-line message that names the file and says what to do.
+"""
+
+import gzip
+import os
+import pickle
+import tarfile
+import zipfile
+from dataclasses import dataclass
+
+import numpy as np
+
+MIRROR_ENV_VAR = "NNLAB_MIRROR"
+KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+CIFAR_FOLDER = "cifar-10-batches-py"
+CIFAR_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    title: str
+    env_var: str
+    image_shape: tuple
+    class_names: tuple
+    origin: str
+    files: tuple  # (file name, published checksum) pairs, as downloaded
+    cache_subdir: str = "datasets"
+    class_names_ko: tuple = ()
+
+
+MNIST = DatasetInfo(
+    "mnist", "MNIST", "MNIST_DATA", (28, 28), tuple("0123456789"), KERAS_ORIGIN,
+    (("mnist.npz", "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"),))
+
+# Zalando publishes MD5 sums for these files (keras.utils.get_file checks either kind).
+FASHION_MNIST = DatasetInfo(
+    "fashion_mnist", "Fashion-MNIST", "FASHION_MNIST_DATA", (28, 28),
+    ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    KERAS_ORIGIN,
+    (("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+     ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+     ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+     ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310")),
+    cache_subdir=os.path.join("datasets", "fashion-mnist"))
+
+CIFAR10 = DatasetInfo(
+    "cifar10", "CIFAR-10", "CIFAR10_DATA", (32, 32, 3),
+    ("airplane", "automobile", "bird", "cat", "deer",
+     "dog", "frog", "horse", "ship", "truck"),
+    "https://www.cs.toronto.edu/~kriz/",
+    (("cifar-10-python.tar.gz", "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"),),
+    class_names_ko=("비행기", "자동차", "새", "고양이", "사슴", "개", "개구리", "말", "배", "트럭"))
+
+DATASETS = {info.name: info for info in (MNIST, FASHION_MNIST, CIFAR10)}
+
+
+@dataclass
+class Dataset:
+    """Images as uint8 arrays of shape (N, *image_shape), labels as integer class ids (N,)."""
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    info: DatasetInfo
+    source: str
+
+
+class DataError(Exception):
+    """A data file that cannot be read; the message says why."""
+
+
+def load(name, data=None, mirror=None, cache_dir=None):
+    """Load the data set `name` ("mnist", "fashion_mnist" or "cifar10") from the first source that applies."""
+    info = DATASETS[name]
+    path = data or os.environ.get(info.env_var)
+    if path:
+        source = path
+        arrays = _read_local(info, os.path.expanduser(path))
+    else:
+        mirror = mirror or os.environ.get(MIRROR_ENV_VAR)
+        source, arrays = _read_cached_or_download(info, mirror, cache_dir)
+    try:
+        return Dataset(*_validated(info, arrays), info=info, source=source)
+    except DataError as error:
+        raise SystemExit(f"error: {source} does not hold {info.title} as expected ({error}): "
+                         "point --data at a good copy") from None
+
+
+def flat_images(images, scale=True):
+    """(N, ...) uint8 images as float32 rows of pixels, in [0, 1] when `scale`, as the course feeds them."""
+    rows = images.reshape(len(images), -1).astype(np.float32)
+    if scale:
+        rows /= 255.0
+    return rows
+
+
+def one_hot(labels, num_classes=10):
+    """Class ids as one-hot rows, with Keras' own to_categorical."""
+    from keras.utils import to_categorical
+    return to_categorical(labels, num_classes).astype(np.float32)
+
+
+def _read_local(info, path):
+    if not os.path.exists(path):
+        raise SystemExit(f"error: {path} does not exist: give --data (or ${info.env_var}) "
+                         f"the path of a local copy of {info.title}")
+    try:
+        return _read_path(info, path)
+    except DataError as error:
+        raise SystemExit(f"error: {error}") from None
+
+
+def _read_path(info, path):
+    if path.endswith(".npz"):
+        return _read_npz(path)
+    if os.path.isdir(path):
+        if info is CIFAR10:
+            return _read_cifar_folder(path)
+        return _read_idx_folder(path)
+    if info is CIFAR10 and path.endswith((".tar.gz", ".tgz")):
+        return _read_cifar_tar(path)
+    kinds = ("an .npz, cifar-10-python.tar.gz or the cifar-10-batches-py folder" if info is CIFAR10
+             else "an .npz or a folder with the four IDX files")
+    raise DataError(f"{path}: not a format the loader knows; give {kinds}")
+
+
+def _read_cached_or_download(info, mirror, cache_dir):
+    from keras.utils import get_file  # imported here: only a download needs it
+
+    base = mirror.rstrip("/") + "/" if mirror else info.origin
+    paths = []
+    for file_name, file_hash in info.files:
+        url = base + file_name
+        try:
+            paths.append(get_file(file_name, origin=url, file_hash=file_hash,
+                                  cache_subdir=info.cache_subdir, cache_dir=cache_dir))
+        except ValueError:
+            raise SystemExit(f"error: the download of {url} does not match its published checksum "
+                             "(a broken download or a wrong mirror): try again, use another "
+                             "--mirror, or give a local copy with --data") from None
+        except Exception as error:
+            raise SystemExit(
+                f"error: cannot download {info.title} from {url} ({error}). Options: --data PATH "
+                f"(or ${info.env_var}) to a local copy; --mirror URL (or ${MIRROR_ENV_VAR}) to "
+                f"a reachable copy; or put {file_name} in ~/.keras/datasets") from None
+    try:
+        if info is CIFAR10:
+            return paths[0], _read_cifar_tar(paths[0])
+        if info is MNIST:
+            return paths[0], _read_npz(paths[0])
+        return os.path.dirname(paths[0]), _read_idx_files(paths)
+    except DataError as error:
+        raise SystemExit(f"error: {error}") from None
+
+
+def _read_npz(path):
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return tuple(archive[key] for key in ("x_train", "y_train", "x_test", "y_test"))
+    except KeyError as error:
+        raise DataError(f"{path} lacks the array {error}; an .npz needs x_train, y_train, "
+                        "x_test and y_test") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise DataError(f"{path} is corrupt or truncated ({error}): download it again") from None
+
+
+def _read_idx_folder(folder):
+    paths = []
+    for stem in IDX_FILES:
+        dotted = stem.replace("-idx", ".idx")  # LeCun's site names them train-images.idx3-ubyte
+        candidates = [os.path.join(folder, name + suffix)
+                      for name in (stem, dotted) for suffix in (".gz", "")]
+        found = [path for path in candidates if os.path.isfile(path)]
+        if not found:
+            raise DataError(f"{folder} has no {stem}[.gz]; a data folder needs the four IDX "
+                            f"files {', '.join(IDX_FILES)} (or give the .npz)")
+        paths.append(found[0])
+    return _read_idx_files(paths)
+
+
+def _read_idx_files(paths):
+    """train images, train labels, test images, test labels -> (x_train, y_train, x_test, y_test)."""
+    return tuple(_read_idx(path) for path in paths)
+
+
+def _read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as file:
+            content = file.read()
+    except (OSError, EOFError) as error:
+        raise DataError(f"{path} is corrupt or truncated ({error}): download it again") from None
+    if len(content) < 8 or content[:2] != b"\0\0" or content[2] != 0x08:
+        raise DataError(f"{path} is not an IDX file of unsigned bytes: download it again")
+    dimensions = content[3]
+    header = 4 + 4 * dimensions
+    shape = tuple(int.from_bytes(content[4 + 4 * i: 8 + 4 * i], "big") for i in range(dimensions))
+    if len(content) != header + int(np.prod(shape)):
+        raise DataError(f"{path} is truncated: its header promises {shape} values: "
+                        "download it again")
+    return np.frombuffer(content, np.uint8, offset=header).reshape(shape)
+
+
+def _read_cifar_folder(path):
+    if os.path.isdir(os.path.join(path, CIFAR_FOLDER)):
+        path = os.path.join(path, CIFAR_FOLDER)
+    batches = []
+    for name in CIFAR_BATCHES:
+        batch_path = os.path.join(path, name)
+        if not os.path.isfile(batch_path):
+            raise DataError(f"{path} has no {name}; give the cifar-10-batches-py folder, "
+                            "cifar-10-python.tar.gz or an .npz")
+        with open(batch_path, "rb") as file:
+            batches.append(_read_cifar_batch(file, batch_path))
+    return _join_cifar_batches(batches)
+
+
+def _read_cifar_tar(path):
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            batches = []
+            for name in CIFAR_BATCHES:
+                member = archive.extractfile(f"{CIFAR_FOLDER}/{name}")
+                batches.append(_read_cifar_batch(member, f"{path}:{name}"))
+    except KeyError as error:
+        raise DataError(f"{path} lacks {error}: it is not the official cifar-10-python.tar.gz") from None
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise DataError(f"{path} is corrupt or truncated ({error}): download it again") from None
+    return _join_cifar_batches(batches)
+
+
+def _read_cifar_batch(file, name):
+    # The official Python version of CIFAR-10 is a pickle; only load copies you trust.
+    try:
+        batch = pickle.load(file, encoding="bytes")
+        images = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+        labels = np.asarray(batch[b"labels"], dtype=np.uint8)
+    except Exception as error:
+        raise DataError(f"{name} is corrupt or truncated ({type(error).__name__}: {error}): "
+                        "download it again") from None
+    return images.transpose(0, 2, 3, 1), labels  # to Keras' channels-last layout
+
+
+def _join_cifar_batches(batches):
+    train, test = batches[:-1], batches[-1]
+    x_train = np.concatenate([images for images, _ in train])
+    y_train = np.concatenate([labels for _, labels in train])
+    return x_train, y_train, test[0], test[1]
+
+
+def _validated(info, arrays):
+    x_train, y_train, x_test, y_test = arrays
+    checked = []
+    for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
+        if images.ndim != 1 + len(info.image_shape) or images.shape[1:] != info.image_shape:
+            raise DataError(f"x_{split} has shape {images.shape}, expected (N, "
+                            f"{', '.join(map(str, info.image_shape))})")
+        if images.dtype != np.uint8:
+            raise DataError(f"x_{split} has dtype {images.dtype}, expected uint8 pixels")
+        labels = labels.reshape(-1) if labels.ndim == 2 and labels.shape[1] == 1 else labels
+        if labels.shape != (len(images),):
+            raise DataError(f"y_{split} has shape {labels.shape}, expected ({len(images)},)")
+        if not np.issubdtype(labels.dtype, np.integer):
+            raise DataError(f"y_{split} has dtype {labels.dtype}, expected integer class ids")
+        if len(labels) and (labels.min() < 0 or labels.max() >= len(info.class_names)):
+            raise DataError(f"y_{split} holds labels outside 0..{len(info.class_names) - 1}")
+        checked += [images, labels.astype(np.int64)]
+    return checked

@@ -1,0 +1,26 @@
+"""Where the suite keeps its files: the root model/ folder, whatever the current directory."""
+
+import os
+import tempfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MODEL_DIR = REPO_ROOT / "model"
+
+
+def default_model_path(file_name):
+    """The course's model file, e.g. "mnist_model.ckpt", inside the root model/ folder."""
+    return str(MODEL_DIR / file_name)
+
+
+def ensure_writable_folder(path):
+    """Create the folder that will hold `path` and prove it can be written, before long work starts."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise SystemExit(f"error: cannot write to {folder} ({error.strerror or error}): "
+                         "choose a writable place with --model PATH") from None
+    return folder

@@ -1,0 +1,133 @@
+"""Every picture of the suite, drawn with matplotlib in one consistent look.
+
+``show_or_save`` opens a window where there is a display and writes a PNG (printing its
+path) where there is none or when a path is asked for, so the scripts never crash on a
+server or in CI.
+"""
+
+import os
+import sys
+
+import numpy as np
+
+STYLE = {"figure.dpi": 100, "font.size": 9, "axes.titlesize": 9, "image.cmap": "gray"}
+
+
+def has_display():
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def pyplot():
+    """matplotlib.pyplot, on a file-only backend where no window can open."""
+    import matplotlib
+    if not has_display():
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    plt.rcParams.update(STYLE)
+    return plt
+
+
+def ensure_writable(path, flag="--save"):
+    """Fail before long work starts if the picture could not be written."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise SystemExit(f"error: cannot create {folder} ({error.strerror}): choose another {flag}") from None
+    if not os.access(folder, os.W_OK):
+        raise SystemExit(f"error: cannot write pictures to {folder}: choose another {flag}")
+
+
+def show_or_save(figure, path=None, default_path=None):
+    """Show `figure` in a window, or save it as PNG to `path` (or `default_path` without a display)."""
+    plt = pyplot()
+    interactive = has_display() and plt.get_backend().lower() not in ("agg", "pdf", "svg", "ps")
+    if path is None and interactive:
+        plt.show()
+        return None
+    path = path or default_path
+    ensure_writable(path)
+    figure.savefig(path, bbox_inches="tight")
+    plt.close(figure)
+    print(f"Picture saved to {path}")
+    return path
+
+
+def image_grid(images, titles, title=None, columns=None):
+    """A grid of images (grey or RGB) with a short caption above each."""
+    plt = pyplot()
+    count = len(images)
+    columns = columns or min(count, 8)
+    rows = max(1, -(-count // columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.6 * rows + 0.4),
+                                squeeze=False)
+    for axis in axes.flat:
+        axis.axis("off")
+    for axis, image, caption in zip(axes.flat, images, titles):
+        axis.imshow(image, vmin=0, vmax=255)
+        axis.set_title(caption)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def training_curves(history, x_label):
+    """Cost and accuracy against steps or epochs. `history` maps a curve's name to (xs, ys)."""
+    plt = pyplot()
+    figure, (cost_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    for name, (xs, ys) in history.items():
+        axis = cost_axis if "cost" in name or "loss" in name else accuracy_axis
+        axis.plot(xs, ys, label=name)
+    for axis, y_label in ((cost_axis, "cost"), (accuracy_axis, "accuracy")):
+        axis.set_xlabel(x_label)
+        axis.set_ylabel(y_label)
+        axis.grid(alpha=0.3)
+        if axis.lines:
+            axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+def confusion_matrix(actual, predicted, class_names, title="Confusion matrix (test data)"):
+    """Counts of (actual, predicted) pairs as a heat map, with the counts written in."""
+    plt = pyplot()
+    size = len(class_names)
+    counts = np.zeros((size, size), dtype=np.int64)
+    np.add.at(counts, (np.asarray(actual), np.asarray(predicted)), 1)
+    figure, axis = plt.subplots(figsize=(7, 6))
+    image = axis.imshow(counts, cmap="Blues")
+    figure.colorbar(image, ax=axis)
+    axis.set_xticks(range(size), class_names, rotation=45, ha="right")
+    axis.set_yticks(range(size), class_names)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("actual")
+    axis.set_title(title)
+    threshold = counts.max() / 2
+    for row in range(size):
+        for column in range(size):
+            axis.text(column, row, counts[row, column], ha="center", va="center", fontsize=7,
+                      color="white" if counts[row, column] > threshold else "black")
+    figure.tight_layout()
+    return figure
+
+
+def weight_templates(weights, class_names, image_shape=(28, 28)):
+    """Each output unit's weights drawn as an image: what the linear classifier looks for."""
+    plt = pyplot()
+    count = weights.shape[1]
+    columns = min(count, 5)
+    rows = -(-count // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(2 * columns, 2.2 * rows), squeeze=False)
+    limit = np.abs(weights).max() or 1.0
+    for axis in axes.flat:
+        axis.axis("off")
+    for unit, axis in zip(range(count), axes.flat):
+        image = axis.imshow(weights[:, unit].reshape(image_shape), cmap="RdBu_r",
+                            vmin=-limit, vmax=limit)
+        axis.set_title(str(class_names[unit]))
+    figure.suptitle("Learned weights per class (red: evidence for, blue: against)")
+    figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6)
+    return figure

@@ -1,0 +1,46 @@
+"""Import TensorFlow without the start-up noise it prints on standard error.
+
+TensorFlow 2.21 ignores the course's ``TF_CPP_MIN_LOG_LEVEL=3``: its C++ core writes
+half a dozen lines ("All log messages before absl::InitializeLog()...", the oneDNN
+notice, "Could not find cuda drivers...") before any Python setting can apply.  The
+only reliable cure is to point file descriptor 2 elsewhere while the library loads.
+What was written is kept and shown again if the import fails, so real errors stay
+visible.
+"""
+
+import os
+import sys
+import tempfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def import_tensorflow():
+    """Return the ``tensorflow`` module, imported with standard error silenced."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    sys.stderr.flush()
+    saved_stderr = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow
+            import keras  # noqa: F401  (Keras 3 prints the same banner again on its first import)
+        except BaseException:
+            os.dup2(saved_stderr, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved_stderr, 2)
+            os.close(saved_stderr)
+    tensorflow.get_logger().setLevel("ERROR")
+    return tensorflow
+
+
+def import_tensorflow_v1():
+    """Return ``tensorflow.compat.v1`` with graph mode on, as the 2019 course code expects."""
+    tensorflow = import_tensorflow()
+    tf_v1 = tensorflow.compat.v1
+    tf_v1.disable_eager_execution()
+    return tf_v1

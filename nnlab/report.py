@@ -1,0 +1,35 @@
+"""What the test scripts print: accuracies, the overfitting verdict and sample predictions."""
+
+import numpy as np
+
+# The lecture: a test accuracy far below the training accuracy means overfitting.
+# "Far" is taken as more than this many points of accuracy (5 percentage points).
+OVERFITTING_GAP = 0.05
+
+
+def print_accuracies(test_accuracy, train_accuracy):
+    print(f"Accuracy of trained model against test data: {test_accuracy:.4f}")
+    print(f"Accuracy of trained model against training data: {train_accuracy:.4f}")
+    gap = train_accuracy - test_accuracy
+    if gap > OVERFITTING_GAP:
+        print(f"Overfitting: the test accuracy is {100 * gap:.1f} points below the training "
+              f"accuracy (more than {100 * OVERFITTING_GAP:.0f}).")
+    else:
+        print(f"No sign of overfitting: the test accuracy is within {100 * OVERFITTING_GAP:.0f} "
+              "points of the training accuracy.")
+
+
+def sample_indices(count, total, seed):
+    """`count` distinct random indices below `total`, the same for the same seed."""
+    return np.random.default_rng(seed).choice(total, size=min(count, total), replace=False)
+
+
+def label_text(label, class_names=None):
+    return f"{label}({class_names[label]})" if class_names else str(label)
+
+
+def print_predictions(actual, predicted, class_names=None):
+    """One line per image: "actual: 7, predicted: 7" (with class names: "actual: 3(cat), ...")."""
+    for true_label, predicted_label in zip(actual, predicted):
+        print(f"actual: {label_text(int(true_label), class_names)}, "
+              f"predicted: {label_text(int(predicted_label), class_names)}")
