@@ -40,6 +40,7 @@ def main(argv=None):
     args = parse_args(argv)
     metadata = read_metadata(args.model, "Train_NN.py")
     tf = import_tensorflow_v1()  # imported after the cheap checks, so that --help answers at once
+    tf.disable_eager_execution()  # TensorFlow 2 runs eagerly; placeholders need graph mode
     import NN_comp_graph
 
     # 1. Load the data the network was trained on (unless --dataset says otherwise).
@@ -62,7 +63,8 @@ def main(argv=None):
 
         chosen = report.sample_indices(args.samples, len(x_test), args.seed)
         predicted = sess.run(prediction, feed_dict={x_in: x_test[chosen]})
-        report.print_predictions(data.y_test[chosen], predicted)
+        names = None if data.info.name == "mnist" else data.info.class_names
+        report.print_predictions(data.y_test[chosen], predicted, names)
 
 
 if __name__ == "__main__":

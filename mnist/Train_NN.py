@@ -64,6 +64,7 @@ def network_options(parser, args, builder):
 def main(argv=None):
     parser, args = parse_args(argv)
     tf = import_tensorflow_v1()  # imported after parsing, so that --help answers at once
+    tf.disable_eager_execution()  # TensorFlow 2 runs eagerly; placeholders need graph mode
     import NN_comp_graph
     from keras.utils import Progbar
 
@@ -100,6 +101,7 @@ def main(argv=None):
             batch_x, batch_y = get_batch(x_train, y_train, args.batch_size, i)
             _, batch_cost = sess.run([train, cost], feed_dict={x_in: batch_x, y_in: batch_y})
             if not np.isfinite(batch_cost):
+                print()  # end the progress bar's line
                 raise SystemExit(f"error: the cost became {batch_cost} at step {i + 1}: "
                                  "lower --learning-rate; no model was saved")
             progress.update(i + 1, [("cost", batch_cost)])

@@ -132,12 +132,12 @@ def _read_path(info, path):
     if path.endswith(".npz"):
         return _read_npz(path)
     if os.path.isdir(path):
-        if info is CIFAR10:
+        if info.name == "cifar10":
             return _read_cifar_folder(path)
         return _read_idx_folder(path)
-    if info is CIFAR10 and path.endswith((".tar.gz", ".tgz")):
+    if info.name == "cifar10" and path.endswith((".tar.gz", ".tgz")):
         return _read_cifar_tar(path)
-    kinds = ("an .npz, cifar-10-python.tar.gz or the cifar-10-batches-py folder" if info is CIFAR10
+    kinds = ("an .npz, cifar-10-python.tar.gz or the cifar-10-batches-py folder" if info.name == "cifar10"
              else "an .npz or a folder with the four IDX files")
     raise DataError(f"{path}: not a format the loader knows; give {kinds}")
 
@@ -146,6 +146,9 @@ def _read_cached_or_download(info, mirror, cache_dir):
     from keras.utils import get_file  # imported here: only a download needs it
 
     base = mirror.rstrip("/") + "/" if mirror else info.origin
+    # get_file quietly switches to /tmp/.keras when the cache folder does not exist yet.
+    cache_dir = cache_dir or os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras")
+    os.makedirs(cache_dir, exist_ok=True)
     paths = []
     for file_name, file_hash in info.files:
         url = base + file_name
@@ -162,9 +165,9 @@ def _read_cached_or_download(info, mirror, cache_dir):
                 f"(or ${info.env_var}) to a local copy; --mirror URL (or ${MIRROR_ENV_VAR}) to "
                 f"a reachable copy; or put {file_name} in ~/.keras/datasets") from None
     try:
-        if info is CIFAR10:
+        if info.name == "cifar10":
             return paths[0], _read_cifar_tar(paths[0])
-        if info is MNIST:
+        if info.name == "mnist":
             return paths[0], _read_npz(paths[0])
         return os.path.dirname(paths[0]), _read_idx_files(paths)
     except DataError as error:
@@ -176,8 +179,8 @@ def _read_npz(path):
         with np.load(path, allow_pickle=False) as archive:
             return tuple(archive[key] for key in ("x_train", "y_train", "x_test", "y_test"))
     except KeyError as error:
-        raise DataError(f"{path} lacks the array {error}; an .npz needs x_train, y_train, "
-                        "x_test and y_test") from None
+        raise DataError(f"{path} lacks an array ({error.args[0]}); an .npz needs x_train, "
+                        "y_train, x_test and y_test") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise DataError(f"{path} is corrupt or truncated ({error}): download it again") from None
 

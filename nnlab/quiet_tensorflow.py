@@ -39,8 +39,5 @@ def import_tensorflow():
 
 
 def import_tensorflow_v1():
-    """Return ``tensorflow.compat.v1`` with graph mode on, as the 2019 course code expects."""
-    tensorflow = import_tensorflow()
-    tf_v1 = tensorflow.compat.v1
-    tf_v1.disable_eager_execution()
-    return tf_v1
+    """Return ``tensorflow.compat.v1``, the TensorFlow 1.x API that the 2019 course code uses."""
+    return import_tensorflow().compat.v1

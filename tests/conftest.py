@@ -1,0 +1,112 @@
+"""Shared test helpers: generated data sets, a local HTTP server, and running the scripts."""
+
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+
+SHARED_DATA = os.path.join(REPO_ROOT, "..", "shared", "data")
+REAL_MNIST = os.path.join(SHARED_DATA, "mnist.npz")
+REAL_CIFAR10 = os.path.join(SHARED_DATA, "cifar10.npz")
+REAL_FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
+
+needs_real_mnist = pytest.mark.skipif(
+    not os.path.exists(REAL_MNIST), reason=f"real MNIST not found at {REAL_MNIST}")
+needs_real_cifar10 = pytest.mark.skipif(
+    not os.path.exists(REAL_CIFAR10), reason=f"real CIFAR-10 not found at {REAL_CIFAR10}")
+needs_real_fashion_mnist = pytest.mark.skipif(
+    not os.path.isdir(REAL_FASHION_MNIST),
+    reason="real Fashion-MNIST not installed (Debian package dataset-fashion-mnist)")
+
+
+def generated_arrays(image_shape, train_size=600, test_size=200, seed=0):
+    """A learnable stand-in for MNIST or CIFAR-10: each class is a fixed random picture plus noise."""
+    rng = np.random.default_rng(seed)
+    templates = rng.integers(0, 256, size=(10,) + tuple(image_shape))
+    arrays = []
+    for size in (train_size, test_size):
+        labels = np.arange(size) % 10
+        rng.shuffle(labels)
+        noise = rng.integers(-60, 61, size=(size,) + tuple(image_shape))
+        images = np.clip(templates[labels] * 0.6 + 50 + noise, 0, 255).astype(np.uint8)
+        arrays += [images, labels.astype(np.uint8)]
+    return arrays
+
+
+def write_npz(path, arrays):
+    x_train, y_train, x_test, y_test = arrays
+    np.savez_compressed(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return str(path)
+
+
+@pytest.fixture
+def mnist_npz(tmp_path):
+    """A small generated mnist.npz in Keras' layout."""
+    return write_npz(tmp_path / "mnist.npz", generated_arrays((28, 28)))
+
+
+@pytest.fixture
+def script_env(tmp_path):
+    """An environment for the scripts: no display, an empty Keras cache, no data variables."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DISPLAY", "WAYLAND_DISPLAY", "MNIST_DATA", "CIFAR10_DATA",
+                          "FASHION_MNIST_DATA", "NNLAB_MIRROR")}
+    env["KERAS_HOME"] = str(tmp_path / "keras_home")
+    env["MPLBACKEND"] = "Agg"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture
+def run_script(script_env):
+    """Run a suite script as a student would; returns the CompletedProcess."""
+    def run(script, *args, cwd=REPO_ROOT, env=None, timeout=600):
+        return subprocess.run([sys.executable, os.path.join(REPO_ROOT, script), *map(str, args)],
+                              cwd=cwd, env=env or script_env, capture_output=True, text=True,
+                              timeout=timeout)
+    return run
+
+
+def assert_clean_failure(result, *expected_words):
+    """A user mistake: non-zero exit, a one-line message with the expected words, no traceback."""
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    message = result.stderr.strip().splitlines()[-1]
+    for word in expected_words:
+        assert word in message, message
+    return message
+
+
+def accuracy_from(output, label):
+    """The number printed after `label` (e.g. "against test data:") in a script's output."""
+    for line in output.splitlines():
+        if label in line:
+            return float(line.rsplit(":", 1)[1])
+    raise AssertionError(f"no line with {label!r} in:\n{output}")
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """Serve a folder on 127.0.0.1; yields (folder, base URL)."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
