@@ -11,6 +11,7 @@ experiments; Train_NN.py exposes each one as a flag (--hidden-units, --activatio
 --init, --optimizer, --learning-rate, --cost).
 """
 
+from nnlab.optimizers import MOMENTUM, OPTIMIZERS, learning_rate_or_default
 from nnlab.quiet_tensorflow import import_tensorflow_v1
 
 tf = import_tensorflow_v1()
@@ -21,8 +22,6 @@ size_out = 10  # digits 0..9
 
 ACTIVATIONS = {"sigmoid": tf.nn.sigmoid, "relu": tf.nn.relu, "tanh": tf.nn.tanh}
 INITIALIZERS = ("zeros", "glorot")
-OPTIMIZERS = ("sgd", "momentum", "adam", "adagrad")
-DEFAULT_LEARNING_RATES = {"sgd": 0.01, "momentum": 0.01, "adam": 0.001, "adagrad": 0.01}
 COSTS = ("sum", "mean")
 
 
@@ -49,12 +48,11 @@ def _weights(shape, init, name):
 
 
 def _optimizer(name, learning_rate):
-    if learning_rate is None:
-        learning_rate = DEFAULT_LEARNING_RATES[name]
+    learning_rate = learning_rate_or_default(name, learning_rate)
     if name == "sgd":
         return tf.train.GradientDescentOptimizer(learning_rate)
     if name == "momentum":
-        return tf.train.MomentumOptimizer(learning_rate, momentum=0.9)
+        return tf.train.MomentumOptimizer(learning_rate, momentum=MOMENTUM)
     if name == "adam":
         return tf.train.AdamOptimizer(learning_rate)
     if name == "adagrad":

@@ -27,13 +27,8 @@ def parse_args(argv=None):
                            "the checkpoint written by Train_NN.py")
     data = cli.add_data_arguments(parser)
     data.set_defaults(dataset=None)
-    parser.add_argument("--samples", type=cli.int_value, default=5,
-                        help="how many random test images to show as actual/predicted")
-    cli.add_seed_argument(parser)
-    args = parser.parse_args(argv)
-    if args.samples < 0:
-        parser.error("--samples must be 0 or more")
-    return args
+    cli.add_sample_arguments(parser)
+    return parser.parse_args(argv)
 
 
 def main(argv=None):

@@ -32,7 +32,9 @@ def parse_args(argv=None):
     training.add_argument("--shuffle", action="store_true",
                           help="reshuffle the training data every epoch (the course takes "
                                "batches in order)")
-    network = cli.add_network_arguments(parser, hidden_units=100)
+    network = cli.add_network_arguments(parser, hidden_units=100,
+                                        model_choice="the line `NN_comp_graph = ...` in "
+                                                     "NN_comp_graph.py")
     network.add_argument("--init", choices=("zeros", "glorot"), default="zeros",
                          help="initial weights: the course's zeros, or Glorot-uniform random")
     network.add_argument("--cost", choices=("sum", "mean"), default="sum",
@@ -55,9 +57,7 @@ def network_options(parser, args, builder):
                "init": args.init, "optimizer": args.optimizer,
                "learning_rate": args.learning_rate, "cost": args.cost}
     accepted = inspect.signature(builder).parameters
-    for name, value in options.items():
-        if name not in accepted and value != parser.get_default(name):
-            parser.error(f"--{name.replace('_', '-')} needs the hidden-layer network (--hidden)")
+    cli.refuse_unused_options(parser, options, accepted)
     return {name: value for name, value in options.items() if name in accepted}
 
 
@@ -71,9 +71,7 @@ def main(argv=None):
     # 1. Load the data: pixels scaled to [0, 1], labels one-hot.
     data = datasets.load(args.dataset, args.data, args.mirror)
     x_train, y_train = datasets.flat_images(data.x_train), datasets.one_hot(data.y_train)
-    if args.batch_size > len(x_train):
-        parser.error(f"--batch-size {args.batch_size} is larger than the {len(x_train)} "
-                     "training images")
+    cli.check_batch_size(parser, args.batch_size, len(x_train))
     batches_per_epoch = len(x_train) // args.batch_size
     steps = args.epochs * batches_per_epoch if args.epochs else args.steps
     ensure_writable_folder(args.model)
@@ -81,8 +79,9 @@ def main(argv=None):
     # 2. Build the computation graph on the two placeholders.
     tf.set_random_seed(args.seed)
     x_in, y_in = NN_comp_graph.placeholders()
-    builder = (NN_comp_graph.NN_comp_graph_with_hidden_layer if args.hidden
-               else NN_comp_graph.NN_comp_graph)
+    builder = {None: NN_comp_graph.NN_comp_graph,
+               True: NN_comp_graph.NN_comp_graph_with_hidden_layer,
+               False: NN_comp_graph.NN_comp_graph_without_hidden_layer}[args.hidden]
     options = network_options(parser, args, builder)
     accuracy, train = builder(x_in, y_in, **options)
     cost = NN_comp_graph.node("cost")

@@ -8,6 +8,7 @@ last; an error or Ctrl-C before that leaves the last good model untouched.  Kera
 are written to a scratch file and renamed in one step.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -59,6 +60,22 @@ def restore_tf1_checkpoint(session, saver, checkpoint, train_script, errors):
                          f"describes or is damaged ({reason}): run {train_script} again") from None
 
 
+@contextlib.contextmanager
+def keras_warnings_silenced():
+    """Mute the warnings Keras 3 logs on every .h5 save ("legacy") and load ("metrics not built").
+
+    The course names its models .h5; the warnings say nothing a student can act on.
+    """
+    from absl import logging
+
+    verbosity = logging.get_verbosity()
+    logging.set_verbosity(logging.ERROR)
+    try:
+        yield
+    finally:
+        logging.set_verbosity(verbosity)
+
+
 def save_keras_model(model, path):
     """model.save(path), atomically: the previous file stays until the new one is complete."""
     folder = ensure_writable_folder(path)
@@ -68,8 +85,32 @@ def save_keras_model(model, path):
     os.close(handle)
     try:
         os.remove(scratch)  # Keras refuses to overwrite some formats
-        model.save(scratch)
+        with keras_warnings_silenced():
+            model.save(scratch)
         os.replace(scratch, path)
     finally:
         if os.path.exists(scratch):
             os.remove(scratch)
+
+
+def load_keras_model(path, train_script, input_size):
+    """keras.models.load_model with one-line errors for every way the file can be wrong."""
+    import keras
+
+    if not os.path.isfile(path):
+        if os.path.exists(path + ".index"):
+            raise SystemExit(f"error: {path} is a TensorFlow 1 checkpoint from Train_NN.py, not a "
+                             f"Keras model: test it with Test_NN.py, or run {train_script}")
+        raise SystemExit(f"error: no trained model at {path}: run {train_script} first")
+    try:
+        with keras_warnings_silenced():
+            model = keras.models.load_model(path)
+    except Exception as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SystemExit(f"error: {path} is not a Keras model or is damaged ({reason}): "
+                         f"run {train_script} again") from None
+    width = model.input_shape[-1] if isinstance(model.input_shape, tuple) else None
+    if width != input_size:
+        raise SystemExit(f"error: {path} takes inputs of {width} values, not {input_size}: "
+                         f"it was not made by {train_script}")
+    return model

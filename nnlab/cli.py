@@ -5,21 +5,37 @@ Only argparse and the standard library are imported here: ``--help`` never waits
 
 import argparse
 
+from nnlab.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
+
 DATASETS = ("mnist", "fashion_mnist")
-OPTIMIZERS = ("sgd", "momentum", "adam", "adagrad")
 ACTIVATIONS = ("sigmoid", "relu", "tanh")
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each flag's default, except where there is none to show."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, False):
+            return action.help
+        return super()._get_help_string(action)
 
 
 def parser(description):
     """An ArgumentParser whose help shows every default."""
-    return argparse.ArgumentParser(description=description,
-                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    return argparse.ArgumentParser(description=description, formatter_class=HelpFormatter)
 
 
 def positive_int(text):
     value = int_value(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}")
+    return value
+
+
+def nonnegative_int(text):
+    value = int_value(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
     return value
 
 
@@ -91,18 +107,51 @@ def add_training_arguments(parser, batch_size=100, epochs=None, steps=None):
     return group
 
 
-def add_network_arguments(parser, hidden_units, optimizers=OPTIMIZERS):
-    """--hidden, --hidden-units, --activation, --optimizer and --learning-rate."""
+def add_network_arguments(parser, hidden_units, model_choice):
+    """--hidden, --hidden-units, --activation, --optimizer and --learning-rate.
+
+    `model_choice` names the module-level line that picks the network when neither
+    --hidden nor --no-hidden is given (students switch networks by editing it).
+    """
     group = parser.add_argument_group("network")
-    group.add_argument("--hidden", action="store_true",
-                       help="use the network with one hidden layer")
+    group.add_argument("--hidden", action=argparse.BooleanOptionalAction, default=None,
+                       help="the network with one hidden layer (--hidden) or without "
+                            f"(--no-hidden); default: the network chosen by {model_choice}")
     group.add_argument("--hidden-units", type=positive_int, default=hidden_units,
                        help="units in the hidden layer (with --hidden)")
     group.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid",
                        help="activation of the hidden layer (with --hidden)")
-    group.add_argument("--optimizer", choices=optimizers, default="sgd",
+    group.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
                        help="sgd is plain gradient descent, as in the course; momentum uses 0.9")
+    defaults = ", ".join(f"{rate} for {name}" for name, rate in DEFAULT_LEARNING_RATES.items())
     group.add_argument("--learning-rate", type=positive_float,
-                       help="step size (default: 0.01 for sgd, momentum and adagrad, "
-                            "0.001 for adam)")
+                       help=f"step size (default: {defaults})")
     return group
+
+
+def add_keras_training_arguments(group):
+    """--validation-split and --shuffle for the Keras scripts (Keras shuffles by default)."""
+    group.add_argument("--validation-split", type=fraction, default=0.0,
+                       help="fraction of the training data held out to validate each epoch")
+    group.add_argument("--shuffle", action=argparse.BooleanOptionalAction, default=True,
+                       help="shuffle the training data every epoch, as Keras' fit does")
+
+
+def refuse_unused_options(parser, options, accepted):
+    """A network flag that the chosen builder cannot use is an error, not silently ignored."""
+    for name, value in options.items():
+        if name not in accepted and value != parser.get_default(name):
+            parser.error(f"--{name.replace('_', '-')} needs the hidden-layer network (--hidden)")
+
+
+def check_batch_size(parser, batch_size, training_images, validation_split=0.0):
+    available = int(training_images * (1 - validation_split))
+    if batch_size > available:
+        parser.error(f"--batch-size {batch_size} is larger than the {available} training images")
+
+
+def add_sample_arguments(parser):
+    """--samples and --seed: which random test images the test scripts show."""
+    parser.add_argument("--samples", type=nonnegative_int, default=5,
+                        help="how many random test images to show as actual/predicted")
+    add_seed_argument(parser)

@@ -27,6 +27,17 @@ needs_real_fashion_mnist = pytest.mark.skipif(
     reason="real Fashion-MNIST not installed (Debian package dataset-fashion-mnist)")
 
 
+def load_script(relative_path):
+    """Import a course script as a module (its main() does not run)."""
+    import importlib.util
+    path = os.path.join(REPO_ROOT, relative_path)
+    name = os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def generated_arrays(image_shape, train_size=600, test_size=200, seed=0):
     """A learnable stand-in for MNIST or CIFAR-10: each class is a fixed random picture plus noise."""
     rng = np.random.default_rng(seed)
