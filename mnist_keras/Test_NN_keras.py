@@ -49,10 +49,11 @@ def main(argv=None):
     report.print_accuracies(test_accuracy, train_accuracy)
 
     # 4. A few random test images. Keras 3 removed predict_classes: take the argmax of predict.
-    chosen = report.sample_indices(args.samples, len(x_test), args.seed)
-    predicted = np.argmax(model.predict(x_test[chosen], verbose=0), axis=1)
-    names = None if data.info.name == "mnist" else data.info.class_names
-    report.print_predictions(data.y_test[chosen], predicted, names)
+    if args.samples:
+        chosen = report.sample_indices(args.samples, len(x_test), args.seed)
+        predicted = np.argmax(model.predict(x_test[chosen], verbose=0), axis=1)
+        names = None if data.info.name == "mnist" else data.info.class_names
+        report.print_predictions(data.y_test[chosen], predicted, names)
 
 
 if __name__ == "__main__":

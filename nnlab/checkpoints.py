@@ -114,3 +114,20 @@ def load_keras_model(path, train_script, input_size):
         raise SystemExit(f"error: {path} takes inputs of {width} values, not {input_size}: "
                          f"it was not made by {train_script}")
     return model
+
+
+def write_training_notes(model_path, notes):
+    """Keep what testing needs to know about the training (e.g. input scaling) beside the model."""
+    handle, scratch = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(model_path)))
+    with os.fdopen(handle, "w") as file:
+        json.dump(notes, file, indent=2)
+    os.replace(scratch, metadata_path(model_path))
+
+
+def read_training_notes(model_path):
+    """The notes written by write_training_notes, or {} when there are none."""
+    try:
+        with open(metadata_path(model_path)) as file:
+            return json.load(file)
+    except (OSError, ValueError):
+        return {}

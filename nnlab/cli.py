@@ -121,27 +121,32 @@ def add_network_arguments(parser, hidden_units, model_choice):
                        help="units in the hidden layer (with --hidden)")
     group.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid",
                        help="activation of the hidden layer (with --hidden)")
+    add_optimizer_arguments(group)
+    return group
+
+
+def add_optimizer_arguments(group):
+    """--optimizer and --learning-rate."""
     group.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
                        help="sgd is plain gradient descent, as in the course; momentum uses 0.9")
     defaults = ", ".join(f"{rate} for {name}" for name, rate in DEFAULT_LEARNING_RATES.items())
     group.add_argument("--learning-rate", type=positive_float,
                        help=f"step size (default: {defaults})")
-    return group
 
 
-def add_keras_training_arguments(group):
+def add_keras_training_arguments(group, validation_split=0.0):
     """--validation-split and --shuffle for the Keras scripts (Keras shuffles by default)."""
-    group.add_argument("--validation-split", type=fraction, default=0.0,
+    group.add_argument("--validation-split", type=fraction, default=validation_split,
                        help="fraction of the training data held out to validate each epoch")
     group.add_argument("--shuffle", action=argparse.BooleanOptionalAction, default=True,
                        help="shuffle the training data every epoch, as Keras' fit does")
 
 
-def refuse_unused_options(parser, options, accepted):
+def refuse_unused_options(parser, options, accepted, needs="the hidden-layer network (--hidden)"):
     """A network flag that the chosen builder cannot use is an error, not silently ignored."""
     for name, value in options.items():
         if name not in accepted and value != parser.get_default(name):
-            parser.error(f"--{name.replace('_', '-')} needs the hidden-layer network (--hidden)")
+            parser.error(f"--{name.replace('_', '-')} needs {needs}")
 
 
 def check_batch_size(parser, batch_size, training_images, validation_split=0.0):
@@ -155,3 +160,53 @@ def add_sample_arguments(parser):
     parser.add_argument("--samples", type=nonnegative_int, default=5,
                         help="how many random test images to show as actual/predicted")
     add_seed_argument(parser)
+
+
+def add_viewer_arguments(parser):
+    """--split, --count, --indices and --save for the data viewers."""
+    parser.add_argument("--split", choices=("train", "test"), default="train",
+                        help="which part of the data to show")
+    parser.add_argument("--count", type=positive_int, default=16,
+                        help="how many images, from the first (ignored with --indices)")
+    parser.add_argument("--indices", type=int_value, nargs="+", metavar="I",
+                        help="show exactly these images")
+    parser.add_argument("--save", metavar="PNG",
+                        help="write the picture to this file instead of opening a window")
+
+
+def chosen_indices(parser, args, total):
+    """The images --indices or --count ask for, checked against the number there are."""
+    indices = args.indices if args.indices else list(range(min(args.count, total)))
+    wrong = [index for index in indices if not 0 <= index < total]
+    if wrong:
+        parser.error(f"--indices {wrong[0]} is outside 0..{total - 1}")
+    return indices
+
+
+def add_cifar_data_arguments(parser):
+    """--scale and --train-size for the CIFAR-10 homework."""
+    group = parser.add_argument_group("CIFAR-10 inputs")
+    group.add_argument("--scale", action="store_true",
+                       help="divide pixels by 255 (the 2019 handout fed raw 0-255 values)")
+    group.add_argument("--train-size", type=positive_int, metavar="N",
+                       help="train on the first N training images only (default: all 50,000)")
+
+
+def check_train_size(parser, train_size, available):
+    if train_size is not None and train_size > available:
+        parser.error(f"--train-size {train_size} is more than the {available} training images")
+
+
+def check_keras_model(model, input_size, source):
+    """A clear error unless `model` is a compiled Keras model taking `input_size` values."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise SystemExit(f"error: {source} must return a Keras model, not {type(model).__name__}")
+    width = model.input_shape[-1] if isinstance(model.input_shape, tuple) else None
+    if width != input_size:
+        raise SystemExit(f"error: {source} gives a model with {width} inputs; it needs "
+                         f"{input_size}")
+    if not model.compiled:
+        raise SystemExit(f"error: {source} returns a model that is not compiled: call "
+                         "model.compile(...) before returning it")

@@ -152,7 +152,8 @@ def test_bad_model_files(run_script, mnist_npz, tmp_path):
 @pytest.mark.parametrize("flags, minimum", [
     (["--no-hidden"], 0.903),
     ([], 0.892),
-    (["--activation", "relu", "--optimizer", "adam", "--hidden-units", "300"], 0.98),
+    (["--activation", "relu", "--optimizer", "adam", "--hidden-units", "512",
+      "--learning-rate", "0.0005", "--epochs", "20"], 0.98),
 ])
 def test_real_mnist_accuracy(run_script, tmp_path, flags, minimum):
     model = tmp_path / "m.h5"
