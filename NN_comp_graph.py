@@ -37,6 +37,11 @@ def node(name):
     return tf.get_default_graph().get_tensor_by_name(name + ":0")
 
 
+def variable(name):
+    """A named variable of the current graph, such as "w" or "b"."""
+    return next(v for v in tf.global_variables() if v.op.name == name)
+
+
 def _weights(shape, init, name):
     if init == "zeros":
         initial_value = tf.zeros(shape)

@@ -7,7 +7,7 @@ training images (for the overfitting verdict); then 5 random test images are sho
 
     python Train_NN_cifar.py && python Test_NN_cifar.py
     python Test_NN_cifar.py --korean                  # 고양이, 개, ... instead of cat, dog, ...
-    python Test_NN_cifar.py --picture predictions.png
+    python Test_NN_cifar.py --pictures samples --picture-dir pictures/
 """
 
 import os
@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 from nnlab import cli, datasets, plots, report
 from nnlab.checkpoints import load_keras_model, read_training_notes
-from nnlab.paths import default_model_path
+from nnlab.paths import default_model_path, picture_path
 from nnlab.quiet_tensorflow import import_tensorflow
 
 
@@ -33,17 +33,17 @@ def parse_args(argv=None):
                              "recorded beside it)")
     cli.add_sample_arguments(parser)
     parser.add_argument("--korean", action="store_true",
-                        help="print the course's Korean class names (비행기, 자동차, ...)")
-    parser.add_argument("--picture", metavar="PNG",
-                        help="write the picture of the sample predictions here (default: a "
-                             "window, or a PNG beside the model where there is no display)")
+                        help="print the course's Korean class names (비행기, 자동차, ...); "
+                             "pictures keep the English ones")
+    cli.add_test_picture_arguments(parser, available=("samples", "confusion", "mistakes"))
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.picture:
-        plots.ensure_writable(args.picture, "--picture")
+    if args.pictures:
+        plots.ensure_writable(picture_path(args.model, "samples", args.picture_dir),
+                              "--picture-dir")
     import_tensorflow()  # after parsing, so that --help answers at once
 
     # 1. Restore the trained model.
@@ -61,15 +61,19 @@ def main(argv=None):
     report.print_accuracies(test_accuracy, train_accuracy)
 
     # 4. A few random test images. Keras 3 removed predict_classes: take the argmax of predict.
-    if args.samples:
-        chosen = report.sample_indices(args.samples, len(x_test), args.seed)
-        predicted = np.argmax(model.predict(x_test[chosen], verbose=0), axis=1)
-        names = data.info.class_names_ko if args.korean else data.info.class_names
-        report.print_predictions(data.y_test[chosen], predicted, names)
-        figure = plots.predictions(data.x_test[chosen], data.y_test[chosen], predicted,
-                                   data.info.class_names)
-        plots.show_or_save(figure, args.picture,
-                           os.path.splitext(args.model)[0] + "_predictions.png")
+    predicted = np.argmax(model.predict(x_test, batch_size=100, verbose=0), axis=1)
+    chosen = report.sample_indices(args.samples, len(x_test), args.seed)
+    names = data.info.class_names_ko if args.korean else data.info.class_names
+    report.print_predictions(data.y_test[chosen], predicted[chosen], names)
+
+    # 5. Pictures: the samples with both names, the confusion matrix and the mistakes.
+    if "samples" in args.pictures and len(chosen):
+        plots.save(plots.predictions(data.x_test[chosen], data.y_test[chosen], predicted[chosen],
+                                     data.info.class_names),
+                   picture_path(args.model, "samples", args.picture_dir))
+    plots.draw_test_pictures(data.x_test, data.y_test, predicted, data.info.class_names,
+                             args.pictures, args.model, args.picture_dir)
+    plots.show_saved()
 
 
 if __name__ == "__main__":

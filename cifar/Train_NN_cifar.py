@@ -18,11 +18,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
-from nnlab import cli, datasets
+from nnlab import cli, datasets, plots
 from nnlab.checkpoints import save_keras_model, write_training_notes
 from nnlab.optimizers import keras_optimizer
-from nnlab.paths import default_model_path, ensure_writable_folder
+from nnlab.paths import default_model_path, ensure_writable_folder, picture_path
 from nnlab.quiet_tensorflow import import_tensorflow
+from nnlab.training_log import History, keras_callbacks
 
 size_in = 3072  # 32 * 32 * 3
 size_hidden1 = 3000
@@ -55,6 +56,7 @@ def parse_args(argv=None):
                               "(for instructors) instead of the one in this file")
     cli.add_model_argument(parser, default_model_path("cifar_NN_model.h5"),
                            "where to save the model: .h5 (the course) or .keras")
+    cli.add_training_picture_arguments(parser)
     return parser, parser.parse_args(argv)
 
 
@@ -100,14 +102,17 @@ def main(argv=None):
     y_train = datasets.one_hot(data.y_train[:args.train_size])
     cli.check_batch_size(parser, args.batch_size, len(x_train), args.validation_split)
     ensure_writable_folder(args.model)
+    if args.logdir:
+        plots.ensure_writable_folder(args.logdir, "--logdir")
 
     # 2. Build and compile the model: your NN_model().
     model = build_model(parser, args)
     model.summary()
 
     # 3. Train, then measure on the training data.
-    model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
-              validation_split=args.validation_split, shuffle=args.shuffle)
+    history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
+                        validation_split=args.validation_split, shuffle=args.shuffle,
+                        callbacks=keras_callbacks(args.logdir))
     _, accuracy = model.evaluate(x_train, y_train, batch_size=100, verbose=0)
     print(f"Accuracy: {accuracy:.4f}")
 
@@ -115,6 +120,12 @@ def main(argv=None):
     save_keras_model(model, args.model)
     write_training_notes(args.model, {"scale": args.scale})
     print(f"Model saved to {args.model}")
+
+    # 5. Pictures: loss and accuracy epoch by epoch (and TensorBoard's logs with --logdir).
+    if args.pictures:
+        plots.save(plots.training_curves(History.from_keras(history).curves, "epoch"),
+                   picture_path(args.model, "curves"))
+        plots.show_saved()
 
 
 if __name__ == "__main__":

@@ -15,9 +15,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
-from nnlab import cli, datasets, report
+from nnlab import cli, datasets, plots, report
 from nnlab.checkpoints import read_metadata, restore_tf1_checkpoint
-from nnlab.paths import default_model_path
+from nnlab.paths import default_model_path, picture_path
 from nnlab.quiet_tensorflow import import_tensorflow_v1
 
 
@@ -28,12 +28,16 @@ def parse_args(argv=None):
     data = cli.add_data_arguments(parser)
     data.set_defaults(dataset=None)
     cli.add_sample_arguments(parser)
+    cli.add_test_picture_arguments(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     metadata = read_metadata(args.model, "Train_NN.py")
+    if args.pictures:
+        plots.ensure_writable(picture_path(args.model, "confusion", args.picture_dir),
+                              "--picture-dir")
     tf = import_tensorflow_v1()  # imported after the cheap checks, so that --help answers at once
     tf.disable_eager_execution()  # TensorFlow 2 runs eagerly; placeholders need graph mode
     import NN_comp_graph
@@ -56,10 +60,19 @@ def main(argv=None):
         train_accuracy = sess.run(accuracy, feed_dict={x_in: x_train, y_in: y_train})
         report.print_accuracies(test_accuracy, train_accuracy)
 
+        predicted = sess.run(prediction, feed_dict={x_in: x_test})
         chosen = report.sample_indices(args.samples, len(x_test), args.seed)
-        predicted = sess.run(prediction, feed_dict={x_in: x_test[chosen]})
         names = None if data.info.name == "mnist" else data.info.class_names
-        report.print_predictions(data.y_test[chosen], predicted, names)
+        report.print_predictions(data.y_test[chosen], predicted[chosen], names)
+
+        # 4. Pictures: which classes get confused, the mistakes, and what the weights learned.
+        if args.pictures:
+            # Only the softmax network's weights map pixels straight to classes.
+            weights = (sess.run(NN_comp_graph.variable("w"))
+                       if metadata["builder"] == "NN_comp_graph_without_hidden_layer" else None)
+            plots.draw_test_pictures(data.x_test, data.y_test, predicted, data.info.class_names,
+                                     args.pictures, args.model, args.picture_dir, weights)
+            plots.show_saved()
 
 
 if __name__ == "__main__":

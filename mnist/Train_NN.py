@@ -19,9 +19,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
-from nnlab import cli, datasets
+from nnlab import cli, datasets, plots
 from nnlab.checkpoints import save_tf1_checkpoint
-from nnlab.paths import default_model_path, ensure_writable_folder
+from nnlab.paths import default_model_path, ensure_writable_folder, picture_path
 from nnlab.quiet_tensorflow import import_tensorflow_v1
 
 
@@ -41,6 +41,7 @@ def parse_args(argv=None):
                          help="cross entropy summed over the batch (course) or averaged")
     cli.add_model_argument(parser, default_model_path("mnist_model.ckpt"),
                            "where to save the checkpoint (Test_NN.py reads it there)")
+    cli.add_training_picture_arguments(parser)
     return parser, parser.parse_args(argv)
 
 
@@ -67,14 +68,18 @@ def main(argv=None):
     tf.disable_eager_execution()  # TensorFlow 2 runs eagerly; placeholders need graph mode
     import NN_comp_graph
     from keras.utils import Progbar
+    from nnlab.training_log import TF1TrainingLog
 
     # 1. Load the data: pixels scaled to [0, 1], labels one-hot.
     data = datasets.load(args.dataset, args.data, args.mirror)
     x_train, y_train = datasets.flat_images(data.x_train), datasets.one_hot(data.y_train)
+    x_test, y_test = datasets.flat_images(data.x_test), datasets.one_hot(data.y_test)
     cli.check_batch_size(parser, args.batch_size, len(x_train))
     batches_per_epoch = len(x_train) // args.batch_size
     steps = args.epochs * batches_per_epoch if args.epochs else args.steps
     ensure_writable_folder(args.model)
+    if args.logdir:
+        plots.ensure_writable_folder(args.logdir, "--logdir")
 
     # 2. Build the computation graph on the two placeholders.
     tf.set_random_seed(args.seed)
@@ -92,18 +97,23 @@ def main(argv=None):
     shuffle_order = np.random.default_rng(args.seed)
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
+        log = (TF1TrainingLog(tf, sess, args.logdir, cost, accuracy)
+               if args.pictures or args.logdir else None)
         progress = Progbar(steps, stateful_metrics=["cost"])
         for i in range(steps):
             if args.shuffle and i % batches_per_epoch == 0:
                 order = shuffle_order.permutation(len(x_train))
                 x_train, y_train = x_train[order], y_train[order]
             batch_x, batch_y = get_batch(x_train, y_train, args.batch_size, i)
-            _, batch_cost = sess.run([train, cost], feed_dict={x_in: batch_x, y_in: batch_y})
+            batch = {x_in: batch_x, y_in: batch_y}
+            _, batch_cost = sess.run([train, cost], feed_dict=batch)
             if not np.isfinite(batch_cost):
                 print()  # end the progress bar's line
                 raise SystemExit(f"error: the cost became {batch_cost} at step {i + 1}: "
                                  "lower --learning-rate; no model was saved")
             progress.update(i + 1, [("cost", batch_cost)])
+            if log:
+                log.step(i + 1, batch, {x_in: x_test, y_in: y_test}, last=i + 1 == steps)
 
         train_accuracy = sess.run(accuracy, feed_dict={x_in: x_train, y_in: y_train})
         print(f"Accuracy of trained model against training data: {train_accuracy:.4f}")
@@ -114,6 +124,15 @@ def main(argv=None):
                     "seed": args.seed, "train_accuracy": float(train_accuracy)}
         save_tf1_checkpoint(sess, tf.train.Saver(), args.model, metadata)
     print(f"Model saved to {args.model}")
+
+    # 5. Pictures: how cost and accuracy changed while training.
+    if args.logdir:
+        log.close()
+        print(f"TensorBoard logs in {args.logdir}: view them with tensorboard --logdir {args.logdir}")
+    if args.pictures:
+        plots.save(plots.training_curves(log.history.curves, "step"),
+                   picture_path(args.model, "curves"))
+        plots.show_saved()
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
-from nnlab import cli, datasets, report
+from nnlab import cli, datasets, plots, report
 from nnlab.checkpoints import load_keras_model
-from nnlab.paths import default_model_path
+from nnlab.paths import default_model_path, picture_path
 from nnlab.quiet_tensorflow import import_tensorflow
 
 
@@ -28,11 +28,15 @@ def parse_args(argv=None):
                            "the model written by Train_NN_keras.py (.h5 or .keras)")
     cli.add_data_arguments(parser)
     cli.add_sample_arguments(parser)
+    cli.add_test_picture_arguments(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.pictures:
+        plots.ensure_writable(picture_path(args.model, "confusion", args.picture_dir),
+                              "--picture-dir")
     import_tensorflow()  # after parsing, so that --help answers at once
 
     # 1. Restore the model: graph and weights.
@@ -49,11 +53,18 @@ def main(argv=None):
     report.print_accuracies(test_accuracy, train_accuracy)
 
     # 4. A few random test images. Keras 3 removed predict_classes: take the argmax of predict.
-    if args.samples:
-        chosen = report.sample_indices(args.samples, len(x_test), args.seed)
-        predicted = np.argmax(model.predict(x_test[chosen], verbose=0), axis=1)
-        names = None if data.info.name == "mnist" else data.info.class_names
-        report.print_predictions(data.y_test[chosen], predicted, names)
+    predicted = np.argmax(model.predict(x_test, batch_size=100, verbose=0), axis=1)
+    chosen = report.sample_indices(args.samples, len(x_test), args.seed)
+    names = None if data.info.name == "mnist" else data.info.class_names
+    report.print_predictions(data.y_test[chosen], predicted[chosen], names)
+
+    # 5. Pictures: which classes get confused, the mistakes, and what the weights learned.
+    if args.pictures:
+        # Only a network without hidden layer maps pixels straight to classes.
+        weights = model.layers[0].get_weights()[0] if len(model.layers) == 1 else None
+        plots.draw_test_pictures(data.x_test, data.y_test, predicted, data.info.class_names,
+                                 args.pictures, args.model, args.picture_dir, weights)
+        plots.show_saved()
 
 
 if __name__ == "__main__":

@@ -17,11 +17,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
-from nnlab import cli, datasets
+from nnlab import cli, datasets, plots
 from nnlab.checkpoints import save_keras_model
 from nnlab.optimizers import keras_optimizer
-from nnlab.paths import default_model_path, ensure_writable_folder
+from nnlab.paths import default_model_path, ensure_writable_folder, picture_path
 from nnlab.quiet_tensorflow import import_tensorflow
+from nnlab.training_log import History, keras_callbacks
 
 size_in = 784
 size_hidden = 100
@@ -64,6 +65,7 @@ def parse_args(argv=None):
                               model_choice="the line `NN_model = ...` in this file")
     cli.add_model_argument(parser, default_model_path("mnist_model.h5"),
                            "where to save the model: .h5 (the course) or .keras")
+    cli.add_training_picture_arguments(parser)
     return parser, parser.parse_args(argv)
 
 
@@ -86,6 +88,8 @@ def main(argv=None):
     x_train, y_train = datasets.flat_images(data.x_train), datasets.one_hot(data.y_train)
     cli.check_batch_size(parser, args.batch_size, len(x_train), args.validation_split)
     ensure_writable_folder(args.model)
+    if args.logdir:
+        plots.ensure_writable_folder(args.logdir, "--logdir")
 
     # 2. Build and compile the model.
     builder = {None: NN_model, True: NN_model_with_hidden_layer,
@@ -94,14 +98,21 @@ def main(argv=None):
     model.summary()
 
     # 3. Train, then measure on the training data.
-    model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
-              validation_split=args.validation_split, shuffle=args.shuffle)
+    history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
+                        validation_split=args.validation_split, shuffle=args.shuffle,
+                        callbacks=keras_callbacks(args.logdir))
     _, accuracy = model.evaluate(x_train, y_train, batch_size=100, verbose=0)
     print(f"Accuracy: {accuracy:.4f}")
 
     # 4. Save the whole model (graph and weights) for Test_NN_keras.py.
     save_keras_model(model, args.model)
     print(f"Model saved to {args.model}")
+
+    # 5. Pictures: loss and accuracy epoch by epoch (and TensorBoard's logs with --logdir).
+    if args.pictures:
+        plots.save(plots.training_curves(History.from_keras(history).curves, "epoch"),
+                   picture_path(args.model, "curves"))
+        plots.show_saved()
 
 
 if __name__ == "__main__":

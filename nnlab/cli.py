@@ -210,3 +210,28 @@ def check_keras_model(model, input_size, source):
     if not model.compiled:
         raise SystemExit(f"error: {source} returns a model that is not compiled: call "
                          "model.compile(...) before returning it")
+
+
+TEST_PICTURES = ("confusion", "mistakes", "weights")
+
+
+def add_training_picture_arguments(parser):
+    """--pictures/--no-pictures (training curves) and --logdir (TensorBoard)."""
+    group = parser.add_argument_group("pictures")
+    group.add_argument("--pictures", action=argparse.BooleanOptionalAction, default=True,
+                       help="draw the training curves (cost and accuracy) as a PNG beside the "
+                            "model, and show them where there is a display")
+    group.add_argument("--logdir", metavar="DIR",
+                       help="also write TensorBoard logs here (view: tensorboard --logdir DIR)")
+
+
+def add_test_picture_arguments(parser, available=TEST_PICTURES):
+    """--pictures NAME..., --no-pictures and --picture-dir for the test scripts."""
+    group = parser.add_argument_group("pictures")
+    group.add_argument("--pictures", nargs="+", choices=available, default=list(available),
+                       metavar="NAME", help=f"which pictures to draw: {', '.join(available)}"
+                       + (" (weights: the softmax network only)" if "weights" in available else ""))
+    group.add_argument("--no-pictures", dest="pictures", action="store_const", const=[],
+                       help="draw no picture")
+    group.add_argument("--picture-dir", metavar="DIR",
+                       help="where to write the pictures (default: beside the model)")

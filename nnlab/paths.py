@@ -24,3 +24,12 @@ def ensure_writable_folder(path):
         raise SystemExit(f"error: cannot write to {folder} ({error.strerror or error}): "
                          "choose a writable place with --model PATH") from None
     return folder
+
+
+def picture_path(model_path, name, folder=None):
+    """Where a picture about a model goes: model/mnist_model.ckpt -> model/mnist_model_NAME.png."""
+    stem = os.path.basename(model_path)
+    for extension in (".ckpt", ".h5", ".keras"):
+        if stem.endswith(extension):
+            stem = stem[:-len(extension)]
+    return os.path.join(folder or os.path.dirname(os.path.abspath(model_path)), f"{stem}_{name}.png")

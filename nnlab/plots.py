@@ -10,6 +10,8 @@ import sys
 
 import numpy as np
 
+from nnlab.paths import picture_path
+
 STYLE = {"figure.dpi": 100, "font.size": 9, "axes.titlesize": 9, "image.cmap": "gray"}
 
 
@@ -30,29 +32,47 @@ def pyplot():
 
 
 def ensure_writable(path, flag="--save"):
-    """Fail before long work starts if the picture could not be written."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """Fail before long work starts if a picture could not be written to `path`."""
+    ensure_writable_folder(os.path.dirname(os.path.abspath(path)), flag)
+
+
+def ensure_writable_folder(folder, flag):
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as error:
-        raise SystemExit(f"error: cannot create {folder} ({error.strerror}): choose another {flag}") from None
+        raise SystemExit(f"error: cannot create {folder} ({error.strerror}): choose another "
+                         f"{flag}") from None
     if not os.access(folder, os.W_OK):
-        raise SystemExit(f"error: cannot write pictures to {folder}: choose another {flag}")
+        raise SystemExit(f"error: cannot write to {folder}: choose another {flag}")
+
+
+def can_show():
+    """Whether pictures can open in a window here."""
+    return has_display() and pyplot().get_backend().lower() not in ("agg", "pdf", "svg", "ps")
+
+
+def save(figure, path):
+    """Write `figure` as PNG to `path`, print where, and free it unless it will be shown."""
+    ensure_writable(path)
+    figure.savefig(path, bbox_inches="tight")
+    print(f"Picture saved to {path}")
+    if not can_show():
+        pyplot().close(figure)
+    return path
+
+
+def show_saved():
+    """Open the windows of the pictures saved so far, where there is a display."""
+    if can_show():
+        pyplot().show()
 
 
 def show_or_save(figure, path=None, default_path=None):
     """Show `figure` in a window, or save it as PNG to `path` (or `default_path` without a display)."""
-    plt = pyplot()
-    interactive = has_display() and plt.get_backend().lower() not in ("agg", "pdf", "svg", "ps")
-    if path is None and interactive:
-        plt.show()
+    if path is None and can_show():
+        pyplot().show()
         return None
-    path = path or default_path
-    ensure_writable(path)
-    figure.savefig(path, bbox_inches="tight")
-    plt.close(figure)
-    print(f"Picture saved to {path}")
-    return path
+    return save(figure, path or default_path)
 
 
 def image_grid(images, titles, title=None, columns=None):
@@ -148,3 +168,31 @@ def weight_templates(weights, class_names, image_shape=(28, 28)):
     figure.suptitle("Learned weights per class (red: evidence for, blue: against)")
     figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6)
     return figure
+
+
+def draw_test_pictures(images, actual, predicted, class_names, which, model_path, folder=None,
+                       weights=None):
+    """The test scripts' pictures: confusion matrix, mistakes, and the softmax network's weights.
+
+    `which` names those wanted; the weight templates need `weights` (inputs x classes).
+    Each goes beside the model (or into `folder`) as MODEL_confusion.png and so on.
+    Returns the paths written.
+    """
+    paths = []
+    if "confusion" in which:
+        paths.append(save(confusion_matrix(actual, predicted, class_names),
+                          picture_path(model_path, "confusion", folder)))
+    if "mistakes" in which and len(actual):
+        wrong = np.flatnonzero(np.asarray(actual) != np.asarray(predicted))[:32]
+        if not len(wrong):
+            print("No misclassified test image: no picture of mistakes to draw")
+        else:
+            figure = predictions(images[wrong], np.asarray(actual)[wrong],
+                                 np.asarray(predicted)[wrong], class_names,
+                                 title=f"Misclassified test images (first {len(wrong)}): "
+                                       "actual / predicted")
+            paths.append(save(figure, picture_path(model_path, "mistakes", folder)))
+    if "weights" in which and weights is not None:
+        paths.append(save(weight_templates(weights, class_names, images.shape[1:]),
+                          picture_path(model_path, "weights", folder)))
+    return paths

@@ -38,7 +38,7 @@ def load_script(relative_path):
     return module
 
 
-def generated_arrays(image_shape, train_size=600, test_size=200, seed=0):
+def generated_arrays(image_shape, train_size=600, test_size=200, seed=0, noise=60):
     """A learnable stand-in for MNIST or CIFAR-10: each class is a fixed random picture plus noise."""
     rng = np.random.default_rng(seed)
     templates = rng.integers(0, 256, size=(10,) + tuple(image_shape))
@@ -46,8 +46,8 @@ def generated_arrays(image_shape, train_size=600, test_size=200, seed=0):
     for size in (train_size, test_size):
         labels = np.arange(size) % 10
         rng.shuffle(labels)
-        noise = rng.integers(-60, 61, size=(size,) + tuple(image_shape))
-        images = np.clip(templates[labels] * 0.6 + 50 + noise, 0, 255).astype(np.uint8)
+        jitter = rng.integers(-noise, noise + 1, size=(size,) + tuple(image_shape))
+        images = np.clip(templates[labels] * 0.6 + 50 + jitter, 0, 255).astype(np.uint8)
         arrays += [images, labels.astype(np.uint8)]
     return arrays
 

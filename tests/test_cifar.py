@@ -66,17 +66,17 @@ def test_reference_trains_and_tests_with_class_names_and_picture(run_script, cif
     samples = [line for line in tested.stdout.splitlines() if line.startswith("actual: ")]
     korean = ("비행기", "자동차", "새", "고양이", "사슴", "개", "개구리", "말", "배", "트럭")
     assert len(samples) == 5 and all(any(f"({name})" in line for name in korean) for line in samples)
-    picture = tmp_path / "cifar_NN_model_predictions.png"
+    picture = tmp_path / "cifar_NN_model_samples.png"
     assert f"Picture saved to {picture}" in tested.stdout and picture.stat().st_size > 5000
 
     english = run_script(TEST, "--data", cifar_npz, "--model", model, "--samples", 2,
-                         "--picture", tmp_path / "p.png")
+                         "--pictures", "samples", "--picture-dir", tmp_path / "pictures")
     english_names = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
                      "ship", "truck")
     english_samples = [line for line in english.stdout.splitlines() if line.startswith("actual: ")]
     assert len(english_samples) == 2
     assert all(any(f"({name})" in line for name in english_names) for line in english_samples)
-    assert (tmp_path / "p.png").stat().st_size > 3000
+    assert os.listdir(tmp_path / "pictures") == ["cifar_NN_model_samples.png"]
 
 
 @pytest.mark.parametrize("flags, words", [
@@ -172,6 +172,6 @@ def test_real_cifar10_small_subset_beats_chance(run_script, tmp_path):
                          "--learning-rate", "0.0001", "--model", model)
     assert trained.returncode == 0, trained.stderr
     tested = run_script(TEST, "--data", REAL_CIFAR10, "--model", model, "--samples", 0,
-                        "--picture", tmp_path / "p.png")
+                        "--no-pictures")
     assert tested.returncode == 0, tested.stderr
     assert accuracy_from(tested.stdout, "against test data:") >= 0.20

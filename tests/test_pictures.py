@@ -1,0 +1,161 @@
+"""The pictures and TensorBoard logs of the MNIST lab, its Keras version and the homework."""
+
+import glob
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+from matplotlib.image import imread
+
+from conftest import REPO_ROOT, assert_clean_failure
+from nnlab.quiet_tensorflow import import_tensorflow
+
+tf = import_tensorflow()
+
+
+def picture_size(path):
+    """(width, height) in pixels of a non-empty PNG."""
+    assert os.path.getsize(path) > 2000, path
+    height, width = imread(path).shape[:2]
+    return width, height
+
+
+def event_contents(folder):
+    """Whether the event files under `folder` hold a graph, and how many points each tag has."""
+    graph, tags = False, {}
+    for path in glob.glob(os.path.join(folder, "**", "events.out.tfevents.*"), recursive=True):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            graph = graph or bool(event.graph_def)
+            for value in event.summary.value:
+                tags[value.tag] = tags.get(value.tag, 0) + 1
+    return graph, tags
+
+
+@pytest.fixture(scope="module")
+def tf1_run(tmp_path_factory):
+    """Train_NN.py --logdir, then Test_NN.py, on generated data."""
+    from conftest import generated_arrays, write_npz
+    folder = tmp_path_factory.mktemp("tf1")
+    # noisy enough that the network still makes mistakes to draw
+    data = write_npz(folder / "mnist.npz", generated_arrays((28, 28), noise=250))
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.pop("DISPLAY", None)
+    model, logdir = folder / "model" / "mnist_model.ckpt", folder / "runs" / "x"
+    trained = subprocess.run([sys.executable, "mnist/Train_NN.py", "--data", data, "--steps", "250",
+                              "--model", str(model), "--logdir", str(logdir)],
+                             cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    tested = subprocess.run([sys.executable, "mnist/Test_NN.py", "--data", data,
+                             "--model", str(model)], cwd=REPO_ROOT, env=env, capture_output=True,
+                            text=True)
+    return {"trained": trained, "tested": tested, "model": model, "logdir": logdir,
+            "folder": folder, "env": env}
+
+
+def test_tf1_events_hold_the_graph_and_every_logged_point(tf1_run):
+    assert tf1_run["trained"].returncode == 0, tf1_run["trained"].stderr
+    graph, tags = event_contents(str(tf1_run["logdir"]))
+    assert graph
+    # cost and accuracy every 10 of 250 steps; test accuracy at steps 100, 200 and the last
+    assert tags == {"training_cost": 25, "training_accuracy": 25, "test_accuracy": 3}
+    assert f"tensorboard --logdir {tf1_run['logdir']}" in tf1_run["trained"].stdout
+
+
+def test_tf1_pictures_beside_the_model(tf1_run):
+    assert tf1_run["tested"].returncode == 0, tf1_run["tested"].stderr
+    folder = tf1_run["model"].parent
+    width, height = picture_size(folder / "mnist_model_curves.png")
+    assert width > 800 and 300 < height < 500  # two panels side by side
+    width, height = picture_size(folder / "mnist_model_confusion.png")
+    assert 500 < width < 800 and 450 < height < 700
+    assert picture_size(folder / "mnist_model_mistakes.png")[0] > 300
+    width, height = picture_size(folder / "mnist_model_weights.png")
+    assert width > 600 and height > 300  # 10 templates in 2 rows of 5
+    for name in ("confusion", "mistakes", "weights"):
+        assert f"Picture saved to {folder / f'mnist_model_{name}.png'}" in tf1_run["tested"].stdout
+
+
+def test_choose_pictures_and_their_folder(tf1_run, run_script):
+    folder = tf1_run["folder"] / "chosen"
+    result = run_script("mnist/Test_NN.py", "--data", tf1_run["folder"] / "mnist.npz",
+                        "--model", tf1_run["model"], "--pictures", "confusion",
+                        "--picture-dir", folder)
+    assert result.returncode == 0, result.stderr
+    assert os.listdir(folder) == ["mnist_model_confusion.png"]
+
+
+def test_hidden_layer_network_has_no_weight_templates(run_script, mnist_npz, tmp_path):
+    model = tmp_path / "hidden.ckpt"
+    assert run_script("mnist/Train_NN.py", "--data", mnist_npz, "--steps", 5, "--hidden",
+                      "--no-pictures", "--model", model).returncode == 0
+    assert run_script("mnist/Test_NN.py", "--data", mnist_npz, "--model", model).returncode == 0
+    assert sorted(set(os.listdir(tmp_path)) - {"keras_home", "mnist.npz"}) == ["hidden.ckpt.data-00000-of-00001", "hidden.ckpt.index",
+                                            "hidden.ckpt.json", "hidden.ckpt.meta",
+                                            "hidden_confusion.png", "hidden_mistakes.png"]
+
+
+def test_unwritable_logdir_fails_before_training(run_script, mnist_npz, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_script("mnist/Train_NN.py", "--data", mnist_npz, "--model", tmp_path / "m.ckpt",
+                        "--logdir", blocker / "logs")
+    assert_clean_failure(result, "--logdir")
+    assert "Training" not in result.stdout
+    result = run_script("mnist_keras/Train_NN_keras.py", "--data", mnist_npz,
+                        "--model", tmp_path / "m.h5", "--logdir", blocker / "logs")
+    assert_clean_failure(result, "--logdir")
+    assert "Epoch" not in result.stdout
+
+
+def test_unwritable_picture_folder_fails_before_testing(tf1_run, run_script, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_script("mnist/Test_NN.py", "--model", tf1_run["model"],
+                        "--picture-dir", blocker / "pictures")
+    assert_clean_failure(result, "--picture-dir")
+    assert "Accuracy" not in result.stdout
+
+
+def test_keras_tensorboard_callback_and_pictures(run_script, mnist_npz, tmp_path):
+    model, logdir = tmp_path / "k.h5", tmp_path / "logs"
+    trained = run_script("mnist_keras/Train_NN_keras.py", "--data", mnist_npz, "--epochs", 3,
+                         "--no-hidden", "--validation-split", "0.2", "--model", model,
+                         "--logdir", logdir)
+    assert trained.returncode == 0, trained.stderr
+    _, tags = event_contents(str(logdir / "train"))
+    assert tags["epoch_loss"] == 3 and tags["epoch_accuracy"] == 3
+    _, tags = event_contents(str(logdir / "validation"))
+    assert tags["epoch_loss"] == 3
+    assert picture_size(tmp_path / "k_curves.png")[0] > 800
+    tested = run_script("mnist_keras/Test_NN_keras.py", "--data", mnist_npz, "--model", model)
+    assert tested.returncode == 0, tested.stderr
+    for name in ("confusion", "mistakes", "weights"):  # no hidden layer: templates too
+        picture_size(tmp_path / f"k_{name}.png")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorboard") is None,
+                    reason="TensorBoard is not installed (pip install tensorboard)")
+def test_tensorboard_serves_the_scalars(tf1_run):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tensorboard.main", "--logdir", str(tf1_run["logdir"].parent),
+         "--host", "127.0.0.1", "--port", "0", "--reload_task", "blocking", "--reload_interval", "0", "--load_fast", "false"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=tf1_run["env"])
+    try:
+        for line in process.stdout:  # data are loaded before the address is printed
+            if "http://127.0.0.1:" in line:
+                url = line[line.index("http://"):].split()[0].rstrip("/")
+                break
+        else:
+            pytest.fail("TensorBoard did not start")
+        with urllib.request.urlopen(url + "/data/plugin/scalars/tags", timeout=30) as response:
+            served = json.load(response)
+        with urllib.request.urlopen(url + "/data/plugin/graphs/info", timeout=30) as response:
+            graphs = json.load(response)
+    finally:
+        process.kill()
+        process.wait()
+    assert set(served["x"]) == {"training_cost", "training_accuracy", "test_accuracy"}
+    assert graphs["x"]["run_graph"]
