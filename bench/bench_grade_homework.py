@@ -1,0 +1,60 @@
+"""Time the homework grader: its cost over training directly, and what parallel workers gain.
+
+1. `cifar/grade_homework.py` grading one correct submission (tests/homework_samples/correct.py)
+   against bench/bare_keras_cifar.py doing the same work in one process (load, build, fit,
+   test accuracy); alternately, median ratio (target <= 1.10).
+2. Four correct submissions graded with --workers 2 against --workers 1 (target <= 0.75).
+
+Real CIFAR-10 from $CIFAR10_DATA or ../shared/data/cifar10.npz.
+
+    python bench/bench_grade_homework.py [--repeats 3] [--train-size 2000] [--epochs 1]
+"""
+
+import argparse
+import os
+import shutil
+import tempfile
+
+from timing import PYTHON, REPO_ROOT, alternate, data_file, print_ratio
+
+CORRECT = os.path.join(REPO_ROOT, "tests", "homework_samples", "correct.py")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of alternating runs")
+    parser.add_argument("--train-size", type=int, default=2000, help="training images used")
+    parser.add_argument("--epochs", type=int, default=1, help="epochs of training")
+    args = parser.parse_args()
+    cifar = data_file("cifar10.npz", "CIFAR10_DATA")
+    settings = ["--data", cifar, "--train-size", str(args.train_size), "--epochs", str(args.epochs)]
+    with tempfile.TemporaryDirectory() as scratch:
+        one = os.path.join(scratch, "one")
+        os.makedirs(one)
+        shutil.copy(CORRECT, os.path.join(one, "student.py"))
+        four = os.path.join(scratch, "four")
+        os.makedirs(four)
+        for name in ("a", "b", "c", "d"):
+            shutil.copy(CORRECT, os.path.join(four, f"{name}.py"))
+
+        print("1. Grading one submission against training it directly")
+        times = alternate({
+            "grader": [PYTHON, "cifar/grade_homework.py", one, "--workers", "1", "--regrade",
+                       "--out", os.path.join(scratch, "grades-one"), *settings],
+            "bare Keras": [PYTHON, "bench/bare_keras_cifar.py", cifar, str(args.epochs),
+                           str(args.train_size), "test"],
+        }, args.repeats)
+        print_ratio(times, "grader", "bare Keras", limit=1.10)
+
+        print(f"2. Four submissions with 2 workers against 1 ({os.cpu_count()} cores)")
+        times = alternate({
+            f"{workers} worker(s)": [PYTHON, "cifar/grade_homework.py", four, "--regrade",
+                                     "--workers", str(workers),
+                                     "--out", os.path.join(scratch, f"grades-{workers}"),
+                                     *settings]
+            for workers in (2, 1)}, args.repeats)
+        print_ratio(times, "2 worker(s)", "1 worker(s)", limit=0.75)
+
+
+if __name__ == "__main__":
+    main()
