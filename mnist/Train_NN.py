@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 from nnlab import cli, datasets, plots
 from nnlab.checkpoints import save_tf1_checkpoint
-from nnlab.paths import default_model_path, ensure_writable_folder, picture_path
+from nnlab.paths import default_model_path, ensure_model_folder, ensure_writable_folder
 from nnlab.quiet_tensorflow import import_tensorflow_v1
 
 
@@ -77,9 +77,9 @@ def main(argv=None):
     cli.check_batch_size(parser, args.batch_size, len(x_train))
     batches_per_epoch = len(x_train) // args.batch_size
     steps = args.epochs * batches_per_epoch if args.epochs else args.steps
-    ensure_writable_folder(args.model)
+    ensure_model_folder(args.model)
     if args.logdir:
-        plots.ensure_writable_folder(args.logdir, "--logdir")
+        ensure_writable_folder(args.logdir, "--logdir")
 
     # 2. Build the computation graph on the two placeholders.
     tf.set_random_seed(args.seed)
@@ -130,13 +130,8 @@ def main(argv=None):
         log.close()
         print(f"TensorBoard logs in {args.logdir}: view them with tensorboard --logdir {args.logdir}")
     if args.pictures:
-        plots.save(plots.training_curves(log.history.curves, "step"),
-                   picture_path(args.model, "curves"))
-        plots.show_saved()
+        plots.save_training_curves(log.history.curves, "step", args.model)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        raise SystemExit("Interrupted: the previously saved model, if any, is unchanged.") from None
+    cli.run_training(main)

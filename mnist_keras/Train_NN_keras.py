@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 from nnlab import cli, datasets, plots
 from nnlab.checkpoints import save_keras_model
 from nnlab.optimizers import keras_optimizer
-from nnlab.paths import default_model_path, ensure_writable_folder, picture_path
+from nnlab.paths import default_model_path, ensure_model_folder, ensure_writable_folder
 from nnlab.quiet_tensorflow import import_tensorflow
 from nnlab.training_log import History, keras_callbacks
 
@@ -87,9 +87,9 @@ def main(argv=None):
     data = datasets.load(args.dataset, args.data, args.mirror)
     x_train, y_train = datasets.flat_images(data.x_train), datasets.one_hot(data.y_train)
     cli.check_batch_size(parser, args.batch_size, len(x_train), args.validation_split)
-    ensure_writable_folder(args.model)
+    ensure_model_folder(args.model)
     if args.logdir:
-        plots.ensure_writable_folder(args.logdir, "--logdir")
+        ensure_writable_folder(args.logdir, "--logdir")
 
     # 2. Build and compile the model.
     builder = {None: NN_model, True: NN_model_with_hidden_layer,
@@ -110,13 +110,8 @@ def main(argv=None):
 
     # 5. Pictures: loss and accuracy epoch by epoch (and TensorBoard's logs with --logdir).
     if args.pictures:
-        plots.save(plots.training_curves(History.from_keras(history).curves, "epoch"),
-                   picture_path(args.model, "curves"))
-        plots.show_saved()
+        plots.save_training_curves(History.from_keras(history).curves, "epoch", args.model)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        raise SystemExit("Interrupted: the previously saved model, if any, is unchanged.") from None
+    cli.run_training(main)

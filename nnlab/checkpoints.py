@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 
-from nnlab.paths import ensure_writable_folder
+from nnlab.paths import ensure_model_folder
 
 
 def metadata_path(checkpoint):
@@ -23,7 +23,7 @@ def metadata_path(checkpoint):
 
 def save_tf1_checkpoint(session, saver, checkpoint, metadata):
     """Write `session`'s variables to `checkpoint` (a path prefix) and `metadata` beside it."""
-    folder = ensure_writable_folder(checkpoint)
+    folder = ensure_model_folder(checkpoint)
     name = os.path.basename(checkpoint)
     scratch = tempfile.mkdtemp(prefix=f".{name}.", dir=folder)
     try:
@@ -78,7 +78,7 @@ def keras_warnings_silenced():
 
 def save_keras_model(model, path):
     """model.save(path), atomically: the previous file stays until the new one is complete."""
-    folder = ensure_writable_folder(path)
+    folder = ensure_model_folder(path)
     extension = os.path.splitext(path)[1]
     handle, scratch = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=extension,
                                        dir=folder)

@@ -235,3 +235,11 @@ def add_test_picture_arguments(parser, available=TEST_PICTURES):
                        help="draw no picture")
     group.add_argument("--picture-dir", metavar="DIR",
                        help="where to write the pictures (default: beside the model)")
+
+
+def run_training(main):
+    """Run a training script's main(); Ctrl-C ends it with a word on the model, not a traceback."""
+    try:
+        main()
+    except KeyboardInterrupt:
+        raise SystemExit("Interrupted: the previously saved model, if any, is unchanged.") from None

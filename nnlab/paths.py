@@ -13,17 +13,24 @@ def default_model_path(file_name):
     return str(MODEL_DIR / file_name)
 
 
-def ensure_writable_folder(path):
-    """Create the folder that will hold `path` and prove it can be written, before long work starts."""
-    folder = os.path.dirname(os.path.abspath(path))
+def ensure_writable_folder(folder, flag):
+    """Create `folder` and prove it can be written, before long work starts.
+
+    Otherwise a one-line error that names `flag`, the option that chose the place.
+    """
     try:
         os.makedirs(folder, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
         raise SystemExit(f"error: cannot write to {folder} ({error.strerror or error}): "
-                         "choose a writable place with --model PATH") from None
+                         f"choose a writable place with {flag}") from None
     return folder
+
+
+def ensure_model_folder(model_path):
+    """The folder that will hold the model at `model_path`, created and checked."""
+    return ensure_writable_folder(os.path.dirname(os.path.abspath(model_path)), "--model PATH")
 
 
 def picture_path(model_path, name, folder=None):

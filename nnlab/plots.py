@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from nnlab.paths import picture_path
+from nnlab.paths import ensure_writable_folder, picture_path
 
 STYLE = {"figure.dpi": 100, "font.size": 9, "axes.titlesize": 9, "image.cmap": "gray"}
 
@@ -34,16 +34,6 @@ def pyplot():
 def ensure_writable(path, flag="--save"):
     """Fail before long work starts if a picture could not be written to `path`."""
     ensure_writable_folder(os.path.dirname(os.path.abspath(path)), flag)
-
-
-def ensure_writable_folder(folder, flag):
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as error:
-        raise SystemExit(f"error: cannot create {folder} ({error.strerror}): choose another "
-                         f"{flag}") from None
-    if not os.access(folder, os.W_OK):
-        raise SystemExit(f"error: cannot write to {folder}: choose another {flag}")
 
 
 def can_show():
@@ -126,6 +116,12 @@ def training_curves(history, x_label):
             axis.legend()
     figure.tight_layout()
     return figure
+
+
+def save_training_curves(curves, x_label, model_path):
+    """The training curves as MODEL_curves.png beside the model, shown where there is a display."""
+    save(training_curves(curves, x_label), picture_path(model_path, "curves"))
+    show_saved()
 
 
 def confusion_matrix(actual, predicted, class_names, title="Confusion matrix (test data)"):

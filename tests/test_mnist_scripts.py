@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import REPO_ROOT, accuracy_from, assert_clean_failure, generated_arrays, write_npz
+from conftest import REPO_ROOT, accuracy_from, assert_clean_failure
 
 TRAIN, TEST, SHOW = "mnist/Train_NN.py", "mnist/Test_NN.py", "mnist/show_mnist_data.py"
 
@@ -165,7 +165,7 @@ def test_show_mnist_data_writes_a_png_without_display(run_script, mnist_npz, tmp
     result = run_script(SHOW, "--data", mnist_npz, "--split", "test", "--count", 12, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     png = tmp_path / "mnist_test_samples.png"
-    assert f"Picture saved to mnist_test_samples.png" in result.stdout
+    assert "Picture saved to mnist_test_samples.png" in result.stdout
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from matplotlib.image import imread
     height, width, _ = imread(png).shape
