@@ -115,7 +115,8 @@ def grade_one(student, path, settings, args):
             {"PYTHONPATH": REPO_ROOT, "TF_NUM_INTRAOP_THREADS": str(threads),
              "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": str(threads),
              **{name: os.environ[name] for name in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
-                if name in os.environ}})
+                if name in os.environ}},
+            limit_address_space=not gpu_count())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     result = {"student": student, "file": path, "sha256": digest, "settings": settings,
@@ -127,10 +128,8 @@ def grade_one(student, path, settings, args):
     if result["accuracy"] is None and result["error"] is None:
         if run.timed_out:
             result["error"] = f"timed out after {args.timeout:g} s"
-        elif "MemoryError" in run.output or run.returncode in (-6, -9):
-            result["error"] = (f"ran out of memory (limit {args.memory} MiB)"
-                               if "MemoryError" in run.output or run.returncode == -6
-                               else f"killed (exit {run.returncode})")
+        elif run.memory_exceeded or "MemoryError" in run.output or run.returncode == -6:
+            result["error"] = f"ran out of memory (limit {args.memory} MiB)"
         elif not result["checks"]:
             result["error"] = f"ended without a result (exit code {run.returncode})"
     return result

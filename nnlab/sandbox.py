@@ -1,8 +1,11 @@
 """Run untrusted Python in a child process with limits on time, memory and output.
 
-The child gets its own process group (killed whole on time-out), an address-space limit
-(``RLIMIT_AS``), a cap on the size of any file it writes, no core dumps, a scratch folder
-as its working directory and HOME, and a minimal environment.  Its standard output and
+The child gets its own process group (killed whole on time-out), a memory limit, a cap on
+the size of any file it writes, no core dumps, a scratch folder as its working directory
+and HOME, and a minimal environment.  The memory limit is an address-space limit
+(``RLIMIT_AS``: an allocation past it fails at once with MemoryError) and, because CUDA
+reserves far more address space than it uses, on GPU machines a watch on the resident
+memory instead, which kills the child when it grows past the limit.  Its standard output and
 error are merged and only the head and tail are kept.  A pipe, whose descriptor number is
 in $NNLAB_RESULT_FD, carries its results, out of the reach of what the child prints.
 
@@ -31,13 +34,14 @@ RESULT_FD_ENV_VAR = "NNLAB_RESULT_FD"
 class SandboxResult:
     returncode: int
     timed_out: bool
+    memory_exceeded: bool
     seconds: float
     output: str
     output_bytes: int
     records: list = field(default_factory=list)
 
 
-def run_sandboxed(command, scratch, timeout, memory_mb, extra_env=None):
+def run_sandboxed(command, scratch, timeout, memory_mb, extra_env=None, limit_address_space=True):
     """Run `command` in `scratch`; returns a SandboxResult with the JSON records it sent."""
     read_end, write_end = os.pipe()
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch,
@@ -45,7 +49,8 @@ def run_sandboxed(command, scratch, timeout, memory_mb, extra_env=None):
            "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg", "KERAS_HOME": scratch,
            RESULT_FD_ENV_VAR: str(write_end)}
     env.update(extra_env or {})
-    launcher = [sys.executable, "-m", "nnlab.sandbox", str(memory_mb)]
+    launcher = [sys.executable, "-m", "nnlab.sandbox",
+                str(memory_mb if limit_address_space else 0)]
     start = time.perf_counter()
     process = subprocess.Popen(launcher + list(command), cwd=scratch, env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -54,11 +59,19 @@ def run_sandboxed(command, scratch, timeout, memory_mb, extra_env=None):
     os.close(write_end)
     output = CappedReader(process.stdout)
     records = CappedReader(os.fdopen(read_end, "rb"), head=1_000_000)
-    timed_out = False
+    timed_out = memory_exceeded = False
     try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
+        while process.poll() is None:
+            if time.perf_counter() - start > timeout:
+                timed_out = True
+                break
+            if resident_mb(process.pid) > memory_mb:
+                memory_exceeded = True
+                break
+            try:
+                process.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
     finally:
         try:
             os.killpg(process.pid, signal.SIGKILL)  # the child and all it left running
@@ -68,8 +81,20 @@ def run_sandboxed(command, scratch, timeout, memory_mb, extra_env=None):
     seconds = time.perf_counter() - start
     output.join()
     records.join()
-    return SandboxResult(process.returncode, timed_out, seconds, output.text(), output.total,
-                         parse_records(records.text()))
+    return SandboxResult(process.returncode, timed_out, memory_exceeded, seconds, output.text(),
+                         output.total, parse_records(records.text()))
+
+
+def resident_mb(pid):
+    """The resident memory of process `pid` in MiB (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0
 
 
 def send_record(**fields):
@@ -117,7 +142,8 @@ class CappedReader(threading.Thread):
 def main():
     """The launcher: set the limits, then become the command."""
     memory = int(sys.argv[1]) * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     os.execv(sys.argv[2], sys.argv[2:])
