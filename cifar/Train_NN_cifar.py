@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import cli, datasets, plots
-from nnlab.checkpoints import save_keras_model, write_training_notes
+from nnlab.checkpoints import check_keras_model, save_keras_model, write_training_notes
 from nnlab.optimizers import keras_optimizer
 from nnlab.paths import default_model_path, ensure_model_folder, ensure_writable_folder
 from nnlab.quiet_tensorflow import import_tensorflow
@@ -70,12 +70,13 @@ def build_model(parser, args):
                              "Train_NN_cifar.py instead of using --reference") from None
     else:
         chosen_model = NN_model
-    options = {"activation": args.activation}
-    cli.refuse_unused_options(parser, options, inspect.signature(chosen_model).parameters,
-                              needs="NN_model(activation=...)")
-    options = {name: value for name, value in options.items()
-               if name in inspect.signature(chosen_model).parameters}
-    if "optimizer" in inspect.signature(chosen_model).parameters:
+    parameters = inspect.signature(chosen_model).parameters
+    options = {}
+    if "activation" in parameters:
+        options["activation"] = args.activation
+    elif args.activation != "sigmoid":
+        parser.error("--activation needs NN_model(activation=...)")
+    if "optimizer" in parameters:
         options["optimizer"] = keras_optimizer(args.optimizer, args.learning_rate)
     elif (args.optimizer, args.learning_rate) != ("sgd", None):
         parser.error("--optimizer and --learning-rate need NN_model(optimizer=...)")
@@ -86,7 +87,7 @@ def build_model(parser, args):
             "error: NN_model() is not implemented yet: in Train_NN_cifar.py, build a Sequential "
             "model with 3072 inputs, two sigmoid hidden layers of 3000 and 2000 units and a "
             "softmax output of 10, compile it, and return it") from None
-    cli.check_keras_model(model, size_in, "NN_model()")
+    check_keras_model(model, size_in, "NN_model()")
     return model
 
 

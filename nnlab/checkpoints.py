@@ -109,11 +109,29 @@ def load_keras_model(path, train_script, input_size):
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise SystemExit(f"error: {path} is not a Keras model or is damaged ({reason}): "
                          f"run {train_script} again") from None
-    width = model.input_shape[-1] if isinstance(model.input_shape, tuple) else None
-    if width != input_size:
-        raise SystemExit(f"error: {path} takes inputs of {width} values, not {input_size}: "
-                         f"it was not made by {train_script}")
+    if input_width(model) != input_size:
+        raise SystemExit(f"error: {path} takes inputs of {input_width(model)} values, not "
+                         f"{input_size}: it was not made by {train_script}")
     return model
+
+
+def input_width(model):
+    """How many values one input of a Keras model has (None for several inputs)."""
+    return model.input_shape[-1] if isinstance(model.input_shape, tuple) else None
+
+
+def check_keras_model(model, input_size, source):
+    """A clear error unless `model` is a compiled Keras model taking `input_size` values."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise SystemExit(f"error: {source} must return a Keras model, not {type(model).__name__}")
+    if input_width(model) != input_size:
+        raise SystemExit(f"error: {source} gives a model with {input_width(model)} inputs; it "
+                         f"needs {input_size}")
+    if not model.compiled:
+        raise SystemExit(f"error: {source} returns a model that is not compiled: call "
+                         "model.compile(...) before returning it")
 
 
 def write_training_notes(model_path, notes):

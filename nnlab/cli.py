@@ -142,11 +142,11 @@ def add_keras_training_arguments(group, validation_split=0.0):
                        help="shuffle the training data every epoch, as Keras' fit does")
 
 
-def refuse_unused_options(parser, options, accepted, needs="the hidden-layer network (--hidden)"):
+def refuse_unused_options(parser, options, accepted):
     """A network flag that the chosen builder cannot use is an error, not silently ignored."""
     for name, value in options.items():
         if name not in accepted and value != parser.get_default(name):
-            parser.error(f"--{name.replace('_', '-')} needs {needs}")
+            parser.error(f"--{name.replace('_', '-')} needs the hidden-layer network (--hidden)")
 
 
 def check_batch_size(parser, batch_size, training_images, validation_split=0.0):
@@ -195,21 +195,6 @@ def add_cifar_data_arguments(parser):
 def check_train_size(parser, train_size, available):
     if train_size is not None and train_size > available:
         parser.error(f"--train-size {train_size} is more than the {available} training images")
-
-
-def check_keras_model(model, input_size, source):
-    """A clear error unless `model` is a compiled Keras model taking `input_size` values."""
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise SystemExit(f"error: {source} must return a Keras model, not {type(model).__name__}")
-    width = model.input_shape[-1] if isinstance(model.input_shape, tuple) else None
-    if width != input_size:
-        raise SystemExit(f"error: {source} gives a model with {width} inputs; it needs "
-                         f"{input_size}")
-    if not model.compiled:
-        raise SystemExit(f"error: {source} returns a model that is not compiled: call "
-                         "model.compile(...) before returning it")
 
 
 TEST_PICTURES = ("confusion", "mistakes", "weights")
