@@ -4,6 +4,8 @@ Only argparse and the standard library are imported here: ``--help`` never waits
 """
 
 import argparse
+import os
+import sys
 
 from nnlab.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
 
@@ -227,4 +229,8 @@ def run_training(main):
     try:
         main()
     except KeyboardInterrupt:
-        raise SystemExit("Interrupted: the previously saved model, if any, is unchanged.") from None
+        sys.stdout.flush()
+        sys.stderr.write("\nInterrupted: the previously saved model, if any, is unchanged.\n")
+        sys.stderr.flush()
+        # Leave at once: TensorFlow objects cut off half-built would complain while being freed.
+        os._exit(130)

@@ -150,13 +150,15 @@ def test_interrupted_training_keeps_the_last_good_model(script_env, mnist_npz, t
     process = subprocess.Popen([sys.executable, TRAIN, "--data", mnist_npz, "--steps", str(10**7),
                                 "--model", trained], cwd=REPO_ROOT, env=script_env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for line in process.stdout:  # wait until training has started
-        if line.startswith("Training"):
-            break
+    seen = ""
+    while "cost:" not in seen:  # wait until the progress bar shows training under way
+        character = process.stdout.read(1)
+        assert character, "training ended before it could be interrupted"
+        seen += character
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode != 0
-    assert "Interrupted" in stderr and "Traceback" not in stderr
+    assert process.returncode == 130
+    assert "Interrupted" in stderr and "Traceback" not in stderr and "Exception" not in stderr
     after = {name: open(os.path.join(folder, name), "rb").read() for name in os.listdir(folder)}
     assert after == before  # same files, same bytes, no scratch folder left
 
