@@ -1,0 +1,16 @@
+"""The CIFAR-10 homework grader: the instructor's tool, kept apart from the students' plumbing.
+
+Hand the homework out as the suite without this folder.  Its modules, in the order a
+submission meets them:
+
+- ``spec``: what the homework asks for, written once; the checks and rubric derive from it.
+- ``sandbox`` and ``launcher``: the operating-system sandbox (bubblewrap) or, where there is
+  none, the process sandbox, with limits on time, memory, processes and file size.
+- ``student_stage``: runs in the sandbox, executes the submission's definitions, calls
+  ``NN_model()`` and saves the compiled model as ``.keras``.  Nothing else comes back.
+- ``model_config``: reads the saved model as data and admits built-in Keras pieces only.
+- ``checks`` and ``trusted_stage``: rebuild the model from its checked config, check it,
+  train it with the grader's settings and measure it; they never import the submission.
+- ``report``: the rubric, validated records, grades.csv, grades.json and summary.md.
+- ``grade``: the command, ``python cifar/grade_homework.py``.
+"""

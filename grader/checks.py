@@ -1,0 +1,113 @@
+"""The homework's checks, made on a model rebuilt by the grader from its checked config.
+
+Layer types are compared exactly, activations against Keras' own functions (never by
+name: a ReLU called "sigmoid" is a ReLU), the loss after ``keras.losses.get``.
+"""
+
+from grader import spec
+from grader.spec import Check
+
+
+def rebuild(config, keras):
+    """The model a checked config describes, and its compile settings (None if uncompiled).
+
+    Built by Keras itself in safe mode, with no custom objects: only built-in classes exist
+    in this process, which never imports the submission.
+    """
+    config = dict(config)
+    compile_config = config.pop("compile_config", None)
+    model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"the config describes a {type(model).__name__}, not a model")
+    return model, compile_config if isinstance(compile_config, dict) else None
+
+
+def resolve(kind, value):
+    """A built-in Keras loss or optimizer from its saved form (a name or a serialized object)."""
+    if isinstance(value, str):
+        return kind.get(value)
+    return kind.deserialize(value)
+
+
+def compiled_parts(compile_config, keras):
+    """(optimizer, loss) of the student's compile(), or None where it did not compile."""
+    if not compile_config or compile_config.get("loss") is None or \
+            compile_config.get("optimizer") is None:
+        return None
+    return (resolve(keras.optimizers, compile_config["optimizer"]),
+            resolve(keras.losses, compile_config["loss"]))
+
+
+def effective_activations(model, keras):
+    """For each Dense layer, the activations applied to its output before the next Dense."""
+    layers = keras.layers
+    result = []
+    for layer in model.layers:
+        if type(layer) is layers.Dense:
+            result.append([] if layer.activation is keras.activations.linear else
+                          [layer.activation])
+        elif result and type(layer) is layers.Activation:
+            if layer.activation is not keras.activations.linear:
+                result[-1].append(layer.activation)
+        elif result and type(layer) is layers.Softmax:
+            result[-1].append(keras.activations.softmax)
+        elif result and type(layer) is layers.ReLU:
+            result[-1].append(keras.activations.relu)
+        elif result and type(layer) in (layers.LeakyReLU, layers.ELU, layers.PReLU):
+            result[-1].append(type(layer))
+    return result
+
+
+def activation_names(found):
+    return ["+".join(getattr(function, "__name__", str(function)) for function in functions)
+            or "linear" for functions in found]
+
+
+def is_categorical_crossentropy(loss, keras):
+    function = keras.losses.categorical_crossentropy
+    if loss is function:
+        return True
+    wrapped = getattr(loss, "fn", None)
+    options = getattr(loss, "_fn_kwargs", {}) or {}
+    return wrapped is function and not options.get("from_logits", False)
+
+
+def loss_name(loss):
+    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
+    options = getattr(loss, "_fn_kwargs", {}) or {}
+    return name + (" (from_logits=True)" if options.get("from_logits") else "")
+
+
+def input_width(model):
+    shape = model.input_shape
+    return shape[-1] if isinstance(shape, tuple) and len(shape) == 2 else shape
+
+
+def model_checks(model, parts, keras):
+    """(name, passed, reason) for each property the homework asks of NN_model()."""
+    dense = [layer for layer in model.layers if type(layer) is keras.layers.Dense]
+    units = [layer.units for layer in dense]
+    found = effective_activations(model, keras)
+    expected = [[getattr(keras.activations, name)] for name in spec.ACTIVATIONS]
+    parameters = model.count_params()
+    checks = [(Check.COMPILED, parts is not None,
+               "compiled" if parts else "model.compile() not called"),
+              (Check.INPUT, input_width(model) == spec.INPUT_SIZE,
+               f"input shape {model.input_shape}"),
+              (Check.UNITS, units == list(spec.UNITS), f"Dense units {units}"),
+              (Check.ACTIVATIONS, found == expected, f"activations {activation_names(found)}"),
+              (Check.PARAMETERS, parameters == spec.PARAMETERS, f"{parameters:,} parameters")]
+    if parts is None:
+        checks.append((Check.LOSS, False, "no loss: model.compile() not called"))
+    else:
+        loss = parts[1]
+        checks.append((Check.LOSS, is_categorical_crossentropy(loss, keras),
+                       f"loss {loss_name(loss)}"))
+    return checks
+
+
+def trainable(model, parts):
+    """Whether the grader can train the model: compiled, 3072 values in, 10 classes out."""
+    output = model.output_shape
+    return (parts is not None and input_width(model) == spec.INPUT_SIZE
+            and isinstance(output, tuple) and output[-1] == spec.UNITS[-1])

@@ -1,0 +1,363 @@
+"""Grade a whole class's CIFAR-10 homework: every student's NN_model(), trained the same way.
+
+For each submitted Train_NN_cifar.py (files, or folders of .py files) the grader copies the
+file alone into a scratch folder and runs the student stage there, inside bubblewrap where
+it exists: the submission's definitions and NN_model(), whose model is saved as .keras and
+nothing else comes back.  Beside it, a trusted stage that never imports the submission
+loads TensorFlow and the data, rebuilds the saved model from its checked config, checks it
+(compiled, 3072 inputs, Dense layers of 3000/2000/10 units, sigmoid/sigmoid/softmax,
+15,241,010 parameters, categorical cross entropy), trains it with the grader's settings and
+measures its accuracy on the CIFAR-10 test images.  Results are scored with a rubric and
+written as each submission finishes, so an interrupted run resumes where it stopped.
+
+    python cifar/grade_homework.py submissions/                      # the homework's 15 epochs
+    python cifar/grade_homework.py submissions/ --train-size 5000 --epochs 1   # a quick look
+    python cifar/grade_homework.py a.py b.py --out grades-week3 --rubric my_rubric.json
+"""
+
+import concurrent.futures
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy
+
+from grader import report, sandbox
+from grader.model_config import NoModel, NotGradable, read_saved_config
+from grader.student_stage import MODEL_FILE, STATUS_FILE
+from grader.trusted_stage import RESULT_FD_ENV_VAR
+from nnlab import cli, datasets
+from nnlab.paths import REPO_ROOT
+
+GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_RUBRIC = os.path.join(GRADER_DIR, "rubric.json")
+SUBMISSION_NAME = "Train_NN_cifar.py"  # the handout's name, inside the scratch folder
+
+
+def gpu_count():
+    """NVIDIA GPUs the driver lists, found without starting TensorFlow."""
+    try:
+        return len(os.listdir("/proc/driver/nvidia/gpus"))
+    except OSError:
+        return 0
+
+
+def default_workers(memory_mb):
+    """One worker per GPU; without one, one per core, as far as memory allows."""
+    if gpu_count():
+        return gpu_count()
+    total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return max(1, min(os.cpu_count() or 1, total_mb // memory_mb))
+
+
+def parse_args(argv=None):
+    parser = cli.parser(__doc__.splitlines()[0])
+    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                        help="a student's .py file, or a folder of them")
+    parser.add_argument("--out", metavar="DIR", default="grades",
+                        help="folder for grades.csv, grades.json, summary.md and results/")
+    parser.add_argument("--rubric", metavar="JSON", default=DEFAULT_RUBRIC,
+                        help="points per check and the accuracy rule")
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade again submissions already graded with the same settings")
+    cli.add_data_arguments(parser, datasets=("cifar10",), env_var="CIFAR10_DATA")
+    cli.add_cifar_data_arguments(parser)
+    cli.add_training_arguments(parser, batch_size=100, epochs=15)
+    limits = parser.add_argument_group("sandbox and limits per submission")
+    limits.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
+                        help="bwrap: confine each submission with bubblewrap (Linux); process: "
+                             "limits and a separate process only; auto: bwrap where it works")
+    limits.add_argument("--workers", type=cli.positive_int,
+                        help="submissions graded at once (default: one per GPU, else one per "
+                             "CPU core as memory allows)")
+    limits.add_argument("--timeout", type=cli.positive_float, default=3600,
+                        help="seconds each stage may take (building the model; training it)")
+    limits.add_argument("--memory", type=cli.positive_int, default=8192, metavar="MB",
+                        help="memory a submission's stages may use, in MiB")
+    args = parser.parse_args(argv)
+    args.workers = args.workers or default_workers(args.memory)
+    return parser, args
+
+
+def choose_sandbox(parser, choice):
+    """("bwrap" or "process", a warning for the report or None)."""
+    problem = sandbox.bubblewrap_problem() if choice != "process" else "--sandbox process"
+    if choice == "bwrap" and problem:
+        parser.error(f"--sandbox bwrap: {problem}; {sandbox.INSTALL_BUBBLEWRAP}, "
+                     "or choose --sandbox process")
+    if problem is None:
+        return "bwrap", None
+    return "process", (f"submissions were not confined by the operating system ({problem}): "
+                       f"each ran in a separate, limited process only. To confine them, "
+                       f"{sandbox.INSTALL_BUBBLEWRAP} and grade again with --regrade.")
+
+
+def student_name(path):
+    """The file name's stem, or its folder's name for a file named like the handout."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if stem == os.path.splitext(SUBMISSION_NAME)[0]:
+        stem = os.path.basename(os.path.dirname(os.path.abspath(path)))
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in stem).lstrip(".")
+    return cleaned or "student"
+
+
+def collect_submissions(parser, paths):
+    """(student id, file) pairs, each id unique and safe as a file name."""
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = sorted(os.path.join(folder, name) for folder, _, names in os.walk(path)
+                           for name in names if name.endswith(".py"))
+            if not found:
+                parser.error(f"{path} holds no .py file")
+            files += found
+        elif os.path.isfile(path):
+            files.append(path)
+        else:
+            parser.error(f"{path} does not exist")
+    submissions, taken = [], set()
+    for path in files:
+        student = unique = student_name(path)
+        number = 2
+        while unique in taken:
+            unique, number = f"{student}-{number}", number + 1
+        taken.add(unique)
+        submissions.append((unique, os.path.abspath(path)))
+    return submissions
+
+
+def file_digest(path):
+    with open(path, "rb") as file:
+        return hashlib.sha256(file.read()).hexdigest()
+
+
+def read_status(scratch):
+    """What the student stage says went wrong: untrusted, used only as text for the report."""
+    try:
+        with open(os.path.join(scratch, STATUS_FILE), "rb") as file:
+            status = json.loads(file.read(100_000))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(status, dict):
+        return {}
+    texts = lambda value: [report.text(item, 300) for item in value[:20]] \
+        if isinstance(value, list) else []  # noqa: E731
+    return {"error": report.text(status["error"]) if isinstance(status.get("error"), str) else None,
+            "problems": texts(status.get("problems")), "flags": texts(status.get("flags"))}
+
+
+class TrustedStage:
+    """The trusted stage's process: started first, so TensorFlow and the data load meanwhile."""
+
+    def __init__(self, settings, threads, args, work_folder):
+        read_end, self.write_end = os.pipe()
+        memory = 0 if gpu_count() else args.memory  # CUDA reserves more address space than it uses
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": work_folder,
+               "LANG": "C.UTF-8", "PYTHONPATH": REPO_ROOT, "PYTHONDONTWRITEBYTECODE": "1",
+               "MPLBACKEND": "Agg", "KERAS_HOME": work_folder, RESULT_FD_ENV_VAR: str(self.write_end),
+               "TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": "1",
+               "OMP_NUM_THREADS": str(threads),
+               **{name: os.environ[name] for name in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
+                  if name in os.environ}}
+        command = [sys.executable, os.path.join(GRADER_DIR, "launcher.py"), str(memory),
+                   str(args.timeout), str(sandbox.MAX_PROCESSES), sys.executable, "-m",
+                   "grader.trusted_stage",
+                   json.dumps(dict(settings, threads=threads, data=args.data_copy))]
+        self.start = time.perf_counter()
+        self.process = subprocess.Popen(command, cwd=work_folder, env=env, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        start_new_session=True, pass_fds=(self.write_end,))
+        os.close(self.write_end)
+        self.output = sandbox.CappedReader(self.process.stdout)
+        self.records = sandbox.CappedReader(os.fdopen(read_end, "rb"), head=1_000_000, tail=0)
+        self.memory_watch = args.memory if gpu_count() else 0
+        self.timeout = args.timeout
+
+    def finish(self, config_path):
+        """Hand over the checked config (None: nothing to grade); wait; its records and run."""
+        try:
+            self.process.stdin.write(((config_path or "") + "\n").encode())
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass
+        memory_exceeded = False
+        try:
+            while self.process.poll() is None:
+                if time.perf_counter() - self.start > self.timeout + 60:
+                    break
+                if self.memory_watch and sandbox.resident_mb(self.process.pid) > self.memory_watch:
+                    memory_exceeded = True
+                    break
+                try:
+                    self.process.wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    pass
+        finally:
+            try:
+                os.killpg(self.process.pid, 9)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.process.wait()
+        self.output.join()
+        self.records.join()
+        records = []
+        for line in self.records.text().splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                records.append(None)
+        return records, sandbox.StageRun(
+            self.process.returncode, self.process.returncode == 124, memory_exceeded,
+            time.perf_counter() - self.start, self.output.text(), self.output.total)
+
+
+def grade_one(student, path, settings, args, mode):
+    """Grade one submission: student stage in the sandbox, then the trusted stage."""
+    threads = max(1, (os.cpu_count() or 1) // args.workers)
+    with tempfile.TemporaryDirectory(prefix="grade-") as private:
+        scratch = os.path.join(private, "scratch")
+        os.makedirs(scratch)
+        shutil.copyfile(path, os.path.join(scratch, SUBMISSION_NAME))
+        trusted = TrustedStage(settings, threads, args, private)
+        built = sandbox.run_student_stage(mode, scratch, SUBMISSION_NAME, args.timeout,
+                                          args.memory)
+        status = read_status(scratch)
+        config_path, not_gradable, no_model = None, None, None
+        try:
+            config = read_saved_config(os.path.join(scratch, MODEL_FILE))
+            config_path = os.path.join(private, "config.json")
+            with open(config_path, "w") as file:
+                json.dump(config, file)
+        except NotGradable as problem:
+            not_gradable = str(problem)
+        except NoModel as problem:
+            no_model = str(problem)
+        shutil.rmtree(scratch, ignore_errors=True)
+        records, trained = trusted.finish(config_path)
+
+    fields, malformed = report.validated_records(records)
+    result = {"student": student, "file": path, "sha256": file_digest(path), "settings": settings,
+              "sandbox": mode, "seconds": round(built.seconds + trained.seconds, 1),
+              "output_tail": (built.output[-1000:] + trained.output)[-report.MAX_TEXT:],
+              "output_bytes": built.output_bytes + trained.output_bytes,
+              "problems": status.get("problems", []), "flags": status.get("flags", []),
+              **fields}
+    result["not_gradable"] = not_gradable or fields["not_gradable"]
+    if malformed:
+        result.update(checks=[], accuracy=None, error=malformed)
+    elif config_path is None and not not_gradable:
+        if built.timed_out:
+            result["error"] = f"timed out after {args.timeout:g} s while building the model"
+        elif built.memory_exceeded or "MemoryError" in (status.get("error") or ""):
+            result["error"] = f"ran out of memory (limit {args.memory} MiB)"
+        else:
+            result["error"] = status.get("error") or no_model or \
+                f"ended without a model (exit code {built.returncode})"
+    elif result["accuracy"] is None and result["error"] is None and result["checks"] and \
+            trained.returncode != 0:
+        if trained.timed_out:
+            result["error"] = f"timed out after {args.timeout:g} s while training"
+        elif trained.memory_exceeded or "MemoryError" in trained.output:
+            result["error"] = f"ran out of memory while training (limit {args.memory} MiB)"
+        else:
+            result["error"] = f"training ended without a result (exit code {trained.returncode})"
+    return result
+
+
+def plural(count, word):
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
+    """Grade what is not graded yet, several at once, writing each result as it comes."""
+    results_folder = os.path.join(args.out, "results")
+    results, pending = {}, []
+    for student, path in submissions:
+        previous = report.read_result(os.path.join(results_folder, student + ".json"))
+        if previous and not args.regrade and previous.get("sha256") == file_digest(path) and \
+                previous.get("settings") == settings:
+            results[student] = previous
+        else:
+            pending.append((student, path))
+    print(f"Grading {plural(len(pending), 'submission')} ({len(results)} already graded) with "
+          f"{plural(args.workers, 'worker')}: {plural(args.epochs, 'epoch')}, batch "
+          f"{args.batch_size}, train size {args.train_size or 'all'}, "
+          f"{'scaled' if args.scale else 'raw'} pixels", flush=True)
+    print("Sandbox: bubblewrap (operating-system confinement)" if mode == "bwrap"
+          else f"WARNING: {sandbox_note}", flush=True)
+    report.write_report(args.out, list(results.values()), rubric, settings, sandbox_note)
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(args.workers) as pool:
+        futures = {}
+        for student, path in pending:
+            futures[pool.submit(grade_one, student, path, settings, args, mode)] = student
+        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            try:
+                result = future.result()
+            except Exception as error:  # a bug of ours must not stop the class's grading
+                student = futures[future]
+                result = {"student": student, "file": dict(pending)[student], "sha256": "",
+                          "settings": settings, "seconds": 0.0, "checks": [], "accuracy": None,
+                          "error": f"the grader failed on this file ({type(error).__name__}: "
+                                   f"{report.text(str(error), 200)})"}
+            results[result["student"]] = result
+            report.write_result(results_folder, result, rubric)
+            report.write_report(args.out, list(results.values()), rubric, settings, sandbox_note)
+            print(progress_line(done, len(pending), result, rubric, started, args.workers),
+                  flush=True)
+    print(f"Report written to {os.path.join(args.out, 'summary.md')}, grades.csv and grades.json")
+
+
+def progress_line(done, total, result, rubric, started, workers):
+    score = report.scored(result, rubric)
+    accuracy = "" if result.get("accuracy") is None else f", accuracy {result['accuracy']:.4f}"
+    problem = result.get("not_gradable") or result.get("error")
+    problem = f" ({report.text(problem, 120)})" if problem else ""
+    left = total - done
+    elapsed = time.perf_counter() - started
+    estimate = f"; about {format_duration(elapsed / done * left)} left" if left else ""
+    return (f"[{done}/{total}] {result['student']}: {score['score']:g}/{score['max_score']:g}"
+            f"{accuracy}, {result.get('seconds', 0):.0f} s{problem}{estimate}")
+
+
+def format_duration(seconds):
+    if seconds < 90:
+        return plural(round(seconds), "second")
+    if seconds < 5400:
+        return plural(round(seconds / 60), "minute")
+    return f"{seconds / 3600:.1f} hours"
+
+
+def main(argv=None):
+    parser, args = parse_args(argv)
+    rubric = report.load_rubric(args.rubric)
+    submissions = collect_submissions(parser, args.submissions)
+    mode, sandbox_note = choose_sandbox(parser, args.sandbox)
+    try:
+        os.makedirs(os.path.join(args.out, "results"), exist_ok=True)
+    except OSError as error:
+        parser.error(f"cannot write to {args.out} ({error.strerror})")
+
+    # Load the data once here: it is checked, and downloaded once if needed, before any worker.
+    data = datasets.load("cifar10", args.data, args.mirror)
+    cli.check_train_size(parser, args.train_size, len(data.x_train))
+    settings = {"seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size,
+                "train_size": args.train_size, "scale": args.scale,
+                "data": os.path.abspath(data.source)}
+    with tempfile.TemporaryDirectory(prefix="grade-data-") as data_folder:
+        # An uncompressed copy: each trusted stage reads it in a fraction of the time.
+        data_copy = os.path.join(data_folder, "cifar10.npz")
+        numpy.savez(data_copy, x_train=data.x_train, y_train=data.y_train, x_test=data.x_test,
+                    y_test=data.y_test)
+        del data
+        args.data_copy = data_copy
+        grade_all(args, submissions, rubric, settings, mode, sandbox_note)
+
+
+if __name__ == "__main__":
+    main()

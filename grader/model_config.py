@@ -1,0 +1,167 @@
+"""Read a saved model as data, and admit only what a student could build from Keras' own pieces.
+
+The student stage hands back ``model.keras``, a zip that the submission wrote: everything
+in it is hostile until checked.  Only its ``config.json`` is read (never the weights: the
+grader trains from fresh weights), with limits on its size, and every object it names
+must be a built-in Keras class from the lists below, every function a built-in activation,
+loss or metric.  No ``Lambda``, no custom or registered class, no module outside Keras,
+no long lists (a way to smuggle in pre-trained weights as an initializer's value).
+"""
+
+import json
+import math
+import os
+import stat
+import zipfile
+
+MAX_MODEL_BYTES = 1 * 2**30
+MAX_CONFIG_BYTES = 1 * 2**20
+MAX_LIST_LENGTH = 64
+MAX_DEPTH = 40
+MAX_LAYERS = 64
+MAX_UNITS = 20_000
+
+MODELS = {"Sequential", "Functional", "Model"}
+LAYERS = {"InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "ReLU",
+          "Softmax", "LeakyReLU", "ELU", "PReLU", "BatchNormalization", "LayerNormalization",
+          "Rescaling", "GaussianNoise", "GaussianDropout", "AlphaDropout", "Identity",
+          "ActivityRegularization", "UnitNormalization"}
+INITIALIZERS = {"Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform",
+                "Identity", "IdentityInitializer", "LecunNormal", "LecunUniform", "Ones",
+                "Orthogonal", "OrthogonalInitializer", "RandomNormal", "RandomUniform",
+                "TruncatedNormal", "VarianceScaling", "Zeros"}
+REGULARIZERS = {"L1", "L2", "L1L2", "OrthogonalRegularizer"}
+CONSTRAINTS = {"MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm"}
+OPTIMIZERS = {"SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "RMSprop", "Nadam",
+              "Ftrl", "Lion", "Adafactor", "Lamb"}
+SCHEDULES = {"ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay",
+             "InverseTimeDecay", "CosineDecay", "CosineDecayRestarts"}
+LOSSES = {"CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy",
+          "MeanSquaredError", "MeanAbsoluteError", "KLDivergence", "CategoricalHinge",
+          "Hinge", "SquaredHinge", "Huber", "LogCosh", "Poisson", "CategoricalFocalCrossentropy",
+          "LossFunctionWrapper"}
+METRICS = {"Accuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy", "BinaryAccuracy",
+           "TopKCategoricalAccuracy", "CategoricalCrossentropy", "AUC", "Precision", "Recall",
+           "MeanSquaredError", "MeanAbsoluteError", "MeanMetricWrapper", "F1Score", "Mean"}
+ACTIVATIONS = {"linear", "sigmoid", "softmax", "relu", "tanh", "elu", "selu", "softplus",
+               "softsign", "swish", "silu", "gelu", "exponential", "hard_sigmoid", "leaky_relu",
+               "relu6", "mish", "log_softmax", "hard_silu", "hard_swish"}
+LOSS_FUNCTIONS = {"categorical_crossentropy", "sparse_categorical_crossentropy",
+                  "binary_crossentropy", "mean_squared_error", "mean_absolute_error", "mse", "mae",
+                  "kl_divergence", "categorical_hinge", "hinge", "squared_hinge", "huber",
+                  "log_cosh", "poisson", "kld", "categorical_focal_crossentropy"}
+METRIC_FUNCTIONS = {"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy",
+                    "binary_accuracy", "top_k_categorical_accuracy", "crossentropy", "mse", "mae"}
+FUNCTIONS = ACTIVATIONS | LOSS_FUNCTIONS | METRIC_FUNCTIONS
+DTYPE_POLICIES = {"DTypePolicy", "FloatDTypePolicy"}
+
+# module -> classes a saved config may name there (Keras versions 3.x spell a few modules apart)
+ALLOWED = {
+    "keras": MODELS | DTYPE_POLICIES,
+    "keras.models": MODELS,
+    "keras.src.models.functional": {"Functional"},
+    "keras.src.models.sequential": {"Sequential"},
+    "keras.src.models.model": {"Model"},
+    "keras.layers": LAYERS,
+    "keras.initializers": INITIALIZERS,
+    "keras.regularizers": REGULARIZERS,
+    "keras.constraints": CONSTRAINTS,
+    "keras.optimizers": OPTIMIZERS,
+    "keras.optimizers.schedules": SCHEDULES,
+    "keras.losses": LOSSES,
+    "keras.metrics": METRICS,
+    "keras.activations": {"function"},
+    "builtins": {"function"},
+}
+
+
+class NotGradable(Exception):
+    """The saved model uses something the grader does not train automatically."""
+
+
+class NoModel(Exception):
+    """There is no readable saved model."""
+
+
+def read_saved_config(path):
+    """config.json of the .keras zip at `path` (a file the submission wrote), parsed and checked."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        raise NoModel("NN_model() saved no model") from None
+    with os.fdopen(descriptor, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MODEL_BYTES:
+            raise NoModel("the saved model is not a regular file of a sensible size")
+        try:
+            with zipfile.ZipFile(file) as archive:
+                entry = archive.getinfo("config.json")
+                if entry.file_size > MAX_CONFIG_BYTES:
+                    raise NotGradable(f"a model config of {entry.file_size:,} bytes")
+                with archive.open(entry) as member:
+                    text = member.read(MAX_CONFIG_BYTES + 1)
+        except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError,
+                NotImplementedError, RuntimeError) as error:
+            raise NoModel(f"the saved model is unreadable ({type(error).__name__})") from None
+    if len(text) > MAX_CONFIG_BYTES:
+        raise NotGradable("a model config over 1 MiB")
+    try:
+        config = json.loads(text)
+    except (ValueError, RecursionError):
+        raise NoModel("the saved model's config is not JSON") from None
+    check_config(config)
+    return config
+
+
+def check_config(config):
+    """Raise NotGradable naming the first thing in `config` that is not a built-in Keras piece."""
+    if not isinstance(config, dict) or config.get("class_name") not in MODELS:
+        name = config.get("class_name") if isinstance(config, dict) else type(config).__name__
+        raise NotGradable(f"non-standard model {str(name)[:60]}: not graded automatically")
+    _walk(config, 0)
+    layers = config.get("config", {}).get("layers")
+    if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
+        raise NotGradable("a model without a plain list of layers: not graded automatically")
+    for layer in layers:
+        units = layer.get("config", {}).get("units") if isinstance(layer, dict) else None
+        if units is not None and not (isinstance(units, int) and 0 < units <= MAX_UNITS):
+            raise NotGradable(f"a Dense layer of {units} units: not graded automatically")
+
+
+def _walk(node, depth):
+    if depth > MAX_DEPTH:
+        raise NotGradable("a model config nested too deep: not graded automatically")
+    if isinstance(node, list):
+        if len(node) > MAX_LIST_LENGTH:
+            raise NotGradable(f"a list of {len(node)} values in the model config (pre-set "
+                              "weights?): not graded automatically")
+        for item in node:
+            _walk(item, depth + 1)
+    elif isinstance(node, dict):
+        if "class_name" in node:
+            _check_object(node)
+        for key, value in node.items():
+            if key == "activation" and isinstance(value, str) and value not in ACTIVATIONS:
+                raise NotGradable(f"non-standard activation {value[:60]}: not graded automatically")
+            _walk(value, depth + 1)
+    elif isinstance(node, float) and not math.isfinite(node):
+        raise NotGradable("a number that is not finite in the model config")
+
+
+def _check_object(node):
+    name, module = node.get("class_name"), node.get("module")
+    registered = node.get("registered_name")
+    kind = "layer" if module == "keras.layers" else "object"
+    if name == "__lambda__" or name == "Lambda":
+        raise NotGradable("non-standard layer Lambda: not graded automatically")
+    if not isinstance(name, str) or name not in ALLOWED.get(module, ()):
+        shown = f"{module}.{name}" if module not in ("keras.layers", None) else name
+        raise NotGradable(f"non-standard {kind} {str(shown)[:80]}: not graded automatically")
+    if name == "function":
+        function = node.get("config")
+        if registered != "function" or function not in FUNCTIONS:
+            raise NotGradable(f"non-standard function {str(function)[:60]}: not graded "
+                              "automatically")
+    elif registered not in (None, name):
+        raise NotGradable(f"non-standard {kind} {str(registered)[:80]} (a registered custom "
+                          "class): not graded automatically")

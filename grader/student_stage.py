@@ -1,0 +1,264 @@
+"""The only place a submission's code runs: build its model and save it, nothing more.
+
+    python -I student_stage.py SUBMISSION.py
+
+Started by the grader inside its sandbox, in a scratch folder that holds a copy of the
+submission alone.  It executes the file's imports, assignments and definitions (also those
+nested in ``try``, ``if`` and ``with`` blocks), but no module-level call, loop or
+``if __name__ == "__main__":`` block, and no assignment that starts work (``run()``,
+``fit``, ``load_data()``); then it calls ``NN_model()`` as Train_NN_cifar.py does (with
+``activation`` and ``optimizer`` when it takes them) and saves what it returns as
+``model.keras``.  It receives no data and sends back no score: the grader reads the
+saved model as data.  ``status.json`` says what went wrong, for the report only.
+
+Standard library and Keras only: inside the sandbox nothing of the suite is visible.
+"""
+
+import ast
+import inspect
+import json
+import os
+import sys
+import tokenize
+
+MODEL_FILE = "model.keras"
+STATUS_FILE = "status.json"
+HANDOUT_ARGUMENTS = {"activation": "sigmoid", "optimizer": "sgd"}
+WORK_METHODS = {"fit", "fit_generator", "train_on_batch", "evaluate", "predict",
+                "predict_classes", "save", "load_data", "load_model"}
+BLOCKED_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
+                  "os.fork", "os.forkpty", "os.kill", "os.killpg", "ctypes.dlopen",
+                  "ctypes.dlsym", "ctypes.call_function", "socket.", "pty.spawn",
+                  "sqlite3.connect", "_posixsubprocess", "os.startfile", "webbrowser")
+PATH_EVENTS = {"os.remove": (0,), "os.rename": (0, 1), "os.rmdir": (0,), "os.mkdir": (0,),
+               "os.chmod": (0,), "os.chown": (0,), "os.link": (0, 1), "os.symlink": (1,),
+               "os.truncate": (0,), "os.utime": (0,), "shutil.rmtree": (0,),
+               "shutil.copyfile": (1,), "shutil.copytree": (1,), "shutil.move": (1,)}
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+class Tripwire:
+    """An audit hook that refuses and records what a model builder has no reason to do.
+
+    Python code can get around an audit hook (PEP 578 says so): the operating-system
+    sandbox is the boundary.  This reports, for the instructor, what a file tried.
+    """
+
+    def __init__(self, work_folder, readable):
+        self.work = os.path.realpath(work_folder)
+        self.readable = [os.path.realpath(path) for path in readable]
+        self.seen = []
+
+    def inside(self, path, roots):
+        if isinstance(path, int):
+            return True  # an already open descriptor
+        path = os.path.realpath(os.fsdecode(path))
+        return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+                   for root in roots)
+
+    def refuse(self, what):
+        if len(self.seen) < 20:
+            self.seen.append(what)
+        raise PermissionError(f"the grader forbids {what}")
+
+    def __call__(self, event, args):
+        if event == "open":
+            path, mode, flags = args
+            if path is None or isinstance(path, int):
+                return
+            writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
+                     (isinstance(flags, int) and flags & WRITE_FLAGS)
+            if writes and not self.inside(path, [self.work]):
+                self.refuse(f"writing outside the working folder: {os.fsdecode(path)}")
+            if not self.inside(path, [self.work] + self.readable):
+                self.refuse(f"reading outside the Python installation: {os.fsdecode(path)}")
+            if not self.inside(path, [self.work]) and os.path.isdir(path):
+                self.refuse(f"opening a folder outside the working folder: {os.fsdecode(path)}")
+        elif event in PATH_EVENTS:
+            for index in PATH_EVENTS[event]:
+                if index < len(args) and args[index] is not None and \
+                        not self.inside(args[index], [self.work]):
+                    self.refuse(f"{event} outside the working folder: {args[index]}")
+        elif event.startswith(BLOCKED_EVENTS):
+            self.refuse(f"{event} in a submission")
+
+
+def python_folders():
+    """Where the interpreter and its packages live: what the submission's imports may read."""
+    import site
+    import sysconfig
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages()}
+    folders.update(path for path in sysconfig.get_paths().values())
+    folders.update(path for path in sys.path if path and os.path.isdir(path))
+    return sorted(folders) + ["/usr", "/lib", "/lib64", "/etc", "/proc/self", "/dev/null",
+                              "/dev/urandom", "/sys/devices/system/cpu"]
+
+
+def read_source(path):
+    """The submission as text: its coding cookie or BOM, else UTF-8, else cp949 (Korean Windows)."""
+    with open(path, "rb") as file:
+        raw = file.read()
+    try:
+        encoding, _ = tokenize.detect_encoding(iter(raw.splitlines(keepends=True)).__next__)
+        return raw.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        pass
+    for encoding in ("utf-8-sig", "cp949"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("utf-8", errors="replace")
+
+
+def is_main_guard(statement):
+    test = statement.test
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+            and test.left.id == "__name__")
+
+
+def starts_work(statement, defined):
+    """Whether an assignment or expression calls the file's own functions or training methods."""
+    for node in ast.walk(statement):
+        if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda)):
+            return True
+        if isinstance(node, ast.Call):
+            function = node.func
+            if isinstance(function, ast.Name) and function.id in defined:
+                return True
+            if isinstance(function, ast.Attribute) and function.attr in WORK_METHODS:
+                return True
+    return False
+
+
+def kept(statements, defined):
+    """The statements of a block that build definitions, with nested blocks filtered alike."""
+    result = []
+    for statement in statements:
+        if isinstance(statement, (ast.Import, ast.ImportFrom, ast.FunctionDef,
+                                  ast.AsyncFunctionDef, ast.ClassDef, ast.Pass)):
+            result.append(statement)
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            if not starts_work(statement, defined):
+                result.append(statement)
+        elif isinstance(statement, ast.If) and not is_main_guard(statement):
+            if not starts_work(statement.test, defined):
+                statement.body = kept(statement.body, defined) or [ast.Pass()]
+                statement.orelse = kept(statement.orelse, defined)
+                result.append(statement)
+        elif isinstance(statement, ast.Try):
+            statement.body = kept(statement.body, defined) or [ast.Pass()]
+            for handler in statement.handlers:
+                handler.body = kept(handler.body, defined) or [ast.Pass()]
+            statement.orelse = kept(statement.orelse, defined)
+            statement.finalbody = kept(statement.finalbody, defined)
+            result.append(statement)
+        elif isinstance(statement, ast.With):
+            if not any(starts_work(item, defined) for item in statement.items):
+                statement.body = kept(statement.body, defined) or [ast.Pass()]
+                result.append(statement)
+    return result
+
+
+def definitions_only(source, file_name):
+    """The submission's definitions as (line, code object) pairs, each run on its own."""
+    tree = ast.parse(source, file_name)
+    defined = {node.name for node in ast.walk(tree)
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    statements = kept(tree.body, defined)
+    return [(statement.lineno, compile(ast.fix_missing_locations(
+        ast.Module(body=[statement], type_ignores=[])), file_name, "exec"))
+            for statement in statements]
+
+
+def call_nn_model(nn_model):
+    """NN_model() called as the handout calls it: activation and optimizer when it takes them."""
+    try:
+        parameters = inspect.signature(nn_model).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+    arguments = {name: value for name, value in HANDOUT_ARGUMENTS.items() if name in parameters}
+    missing = [name for name, parameter in parameters.items()
+               if name not in arguments and parameter.default is parameter.empty
+               and parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD,
+                                      parameter.KEYWORD_ONLY)]
+    if missing:
+        raise TypeError(f"NN_model() needs {', '.join(missing)}, which the handout never passes")
+    return nn_model(**arguments)
+
+
+def build(submission, status):
+    """Run the submission's definitions and NN_model(); save the model. Fills `status`."""
+    try:
+        source = read_source(submission)
+        statements = definitions_only(source, os.path.basename(submission))
+    except SyntaxError as error:
+        status["error"] = f"syntax error at line {error.lineno}: {error.msg}"
+        return
+    namespace = {"__name__": "submission", "__file__": os.path.abspath(submission),
+                 "__builtins__": __builtins__}
+    for line, code in statements:
+        try:
+            exec(code, namespace)
+        except Exception as error:
+            status["problems"].append(f"line {line}: {type(error).__name__}: {error}"[:300])
+    nn_model = namespace.get("NN_model")
+    if not callable(nn_model):
+        reason = "; ".join(status["problems"]) or "the file defines no function NN_model()"
+        status["error"] = f"no NN_model(): {reason}"
+        return
+    try:
+        model = call_nn_model(nn_model)
+    except (Exception, SystemExit) as error:
+        kind = "called sys.exit" if isinstance(error, SystemExit) else "raised"
+        status["error"] = f"NN_model() {kind} {type(error).__name__}: {error}"
+        return
+    import keras
+    if not isinstance(model, keras.Model):
+        status["error"] = f"NN_model() returned {type(model).__name__}, not a Keras model"
+        return
+    try:
+        model.save(MODEL_FILE)
+    except Exception as error:
+        status["error"] = (f"the model cannot be saved as .keras, so it cannot be graded "
+                           f"({type(error).__name__}: {error})")
+
+
+def import_keras_quietly():
+    """Import Keras before the tripwire (TensorFlow reads many files), its start-up noise muted."""
+    import tempfile
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+            from keras.src.saving import saving_lib  # noqa: F401  (what model.save needs)
+        except BaseException:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def main():
+    if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
+        del sys.path[0]  # the grader's own folder is nothing the submission may import from
+    submission = sys.argv[1]
+    import_keras_quietly()
+
+    tripwire = Tripwire(os.getcwd(), python_folders())
+    sys.addaudithook(tripwire)
+    status = {"error": None, "problems": [], "flags": tripwire.seen}
+    try:
+        build(submission, status)
+    finally:
+        status["error"] = status["error"] and status["error"][:500]
+        with open(STATUS_FILE, "w") as file:
+            json.dump(status, file)
+
+
+if __name__ == "__main__":
+    main()

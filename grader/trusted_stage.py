@@ -1,0 +1,93 @@
+"""Check, train and measure one submission's model, without ever running its code.
+
+    python -m grader.trusted_stage SETTINGS_JSON       (then, on standard input: CONFIG_PATH)
+
+Started by the grader beside the student stage, so that TensorFlow and the data load while
+the student's NN_model() is being built.  It then reads one line, the path of the model
+config that the grader took out of the student stage's ``model.keras`` and checked against
+the allowlist (an empty line: nothing to grade), rebuilds the model from it in Keras' safe
+mode with fresh weights, makes the homework's checks, trains it with the grader's settings
+(the student's own optimizer and loss) and measures its accuracy on the test images.
+Results go, one JSON object a line, to the pipe whose descriptor is $GRADER_RESULT_FD.
+"""
+
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+from grader.checks import compiled_parts, model_checks, rebuild, trainable
+
+RESULT_FD_ENV_VAR = "GRADER_RESULT_FD"
+
+
+def report(**fields):
+    os.write(int(os.environ[RESULT_FD_ENV_VAR]), (json.dumps(fields) + "\n").encode())
+
+
+def prepare(settings):
+    """TensorFlow and the data, loaded before the model arrives."""
+    from nnlab import datasets
+    from nnlab.quiet_tensorflow import import_tensorflow
+
+    tensorflow = import_tensorflow()
+    threads = settings.get("threads")
+    if threads:
+        tensorflow.config.threading.set_intra_op_parallelism_threads(threads)
+        tensorflow.config.threading.set_inter_op_parallelism_threads(1)
+    for gpu in tensorflow.config.list_physical_devices("GPU"):
+        tensorflow.config.experimental.set_memory_growth(gpu, True)  # workers share the card
+    data = datasets.load("cifar10", settings["data"])
+    train_size = settings.get("train_size") or len(data.x_train)
+    inputs = {"x_train": datasets.flat_images(data.x_train[:train_size], settings["scale"]),
+              "y_train": datasets.one_hot(data.y_train[:train_size]),
+              "x_test": datasets.flat_images(data.x_test, settings["scale"]),
+              "y_test": data.y_test}
+    import keras
+    return keras, inputs
+
+
+def grade(config, settings, keras, inputs):
+    keras.utils.set_random_seed(settings["seed"])
+    try:
+        model, compile_config = rebuild(config, keras)
+        parts = compiled_parts(compile_config, keras)
+    except Exception as error:
+        report(not_gradable=f"Keras cannot rebuild the saved model ({type(error).__name__}: "
+                            f"{str(error)[:200]})")
+        return
+    checks = model_checks(model, parts, keras)
+    report(checks=checks)
+    if not trainable(model, parts):
+        return
+    optimizer, loss = parts
+    start = time.perf_counter()
+    try:
+        model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+        model.fit(inputs["x_train"], inputs["y_train"], batch_size=settings["batch_size"],
+                  epochs=settings["epochs"], verbose=2)
+        probabilities = model.predict(inputs["x_test"], batch_size=settings["batch_size"],
+                                      verbose=0)
+    except Exception as error:
+        report(error=f"training failed: {type(error).__name__}: {error}"[:500])
+        return
+    predicted = np.argmax(probabilities, axis=1)
+    report(accuracy=float(np.mean(predicted == inputs["y_test"])),
+           train_seconds=time.perf_counter() - start)
+
+
+def main():
+    settings = json.loads(sys.argv[1])
+    keras, inputs = prepare(settings)
+    config_path = sys.stdin.readline().strip()
+    if not config_path:
+        return
+    with open(config_path) as file:
+        config = json.load(file)
+    grade(config, settings, keras, inputs)
+
+
+if __name__ == "__main__":
+    main()
