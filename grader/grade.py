@@ -29,6 +29,7 @@ import numpy
 
 from grader import report, sandbox
 from grader.model_config import NoModel, NotGradable, read_saved_config
+from grader.source_flags import flags_in
 from grader.student_stage import MODEL_FILE, STATUS_FILE
 from grader.trusted_stage import RESULT_FD_ENV_VAR
 from nnlab import cli, datasets
@@ -241,11 +242,14 @@ def grade_one(student, path, settings, args, mode):
         records, trained = trusted.finish(config_path)
 
     fields, malformed = report.validated_records(records)
-    result = {"student": student, "file": path, "sha256": file_digest(path), "settings": settings,
+    with open(path, "rb") as file:
+        source = file.read()
+    result = {"student": student, "file": path, "sha256": hashlib.sha256(source).hexdigest(),
+              "settings": settings, "review": flags_in(source),
               "sandbox": mode, "seconds": round(built.seconds + trained.seconds, 1),
               "output_tail": (built.output[-1000:] + trained.output)[-report.MAX_TEXT:],
               "output_bytes": built.output_bytes + trained.output_bytes,
-              "problems": status.get("problems", []), "flags": status.get("flags", []),
+              "problems": status.get("problems", []), "tripwire": status.get("flags", []),
               **fields}
     result["not_gradable"] = not_gradable or fields["not_gradable"]
     if malformed:

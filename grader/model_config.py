@@ -60,8 +60,6 @@ ALLOWED = {
     "keras": MODELS | DTYPE_POLICIES,
     "keras.models": MODELS,
     "keras.src.models.functional": {"Functional"},
-    "keras.src.models.sequential": {"Sequential"},
-    "keras.src.models.model": {"Model"},
     "keras.layers": LAYERS,
     "keras.initializers": INITIALIZERS,
     "keras.regularizers": REGULARIZERS,
@@ -162,6 +160,7 @@ def _check_object(node):
         if registered != "function" or function not in FUNCTIONS:
             raise NotGradable(f"non-standard function {str(function)[:60]}: not graded "
                               "automatically")
-    elif registered not in (None, name):
+    elif registered is not None and (module, registered) != ("keras.src.models.functional",
+                                                                  "Functional"):
         raise NotGradable(f"non-standard {kind} {str(registered)[:80]} (a registered custom "
                           "class): not graded automatically")

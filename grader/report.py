@@ -63,7 +63,7 @@ def validated_records(records):
                     isinstance(check, list) and len(check) == 3 and check[0] in CHECK_NAMES
                     and isinstance(check[1], bool) and isinstance(check[2], str)
                     for check in checks):
-                return fields, "the grader received malformed checks"
+                return fields, "the grader received a malformed list of checks"
             fields["checks"] = [[name, passed, text(reason)] for name, passed, reason in checks]
         for name in ("accuracy", "train_seconds"):
             value = record.get(name)
@@ -105,7 +105,11 @@ def scored(result, rubric):
                       "status": "passed" if ok else "failed", "output": reason})
     rule = rubric["accuracy"]
     accuracy = result.get("accuracy")
-    if accuracy is None:
+    if result.get("review"):
+        fraction = 0.0
+        output = ("held back for the instructor's review: " + "; ".join(result["review"][:3])
+                  + (f" (accuracy {accuracy:.4f})" if accuracy is not None else ""))
+    elif accuracy is None:
         fraction, output = 0.0, "not measured: " + (result.get("not_gradable") or
                                                     result.get("error") or
                                                     "the model was not trained")
@@ -224,14 +228,17 @@ def _summary(rows, settings, sandbox_note):
     lines += [f"- {markdown_cell(name)}: {count}" for name, count in failures.most_common(10)]
     lines += [] if failures else ["- none"]
 
-    review = [row for row in rows if row.get("not_gradable") or row.get("flags")]
+    review = [row for row in rows if row.get("not_gradable") or row.get("review")
+              or row.get("tripwire")]
     if review:
         lines += ["", "## For the instructor to look at", "",
-                  "Not graded automatically, or caught trying something a model builder has "
-                  "no reason to do:", ""]
+                  "Not graded automatically (no accuracy points), or written to do what a "
+                  "model builder has no reason to do (accuracy points held back until you "
+                  "look), or stopped by the sandbox:", ""]
         for row in review:
-            what = row.get("not_gradable") or "; ".join(row.get("flags") or [])
-            lines.append(f"- {markdown_cell(row['student'], 60)}: {markdown_cell(what, 300)}")
+            what = "; ".join(filter(None, [row.get("not_gradable")] + (row.get("review") or [])
+                                    + [f"sandbox: {flag}" for flag in row.get("tripwire") or []]))
+            lines.append(f"- {markdown_cell(row['student'], 60)}: {markdown_cell(what, 400)}")
 
     lines += ["", "## Submissions, best test accuracy first", "",
               "| rank | student | score | accuracy | why points were lost |",
@@ -243,7 +250,8 @@ def _summary(rows, settings, sandbox_note):
         lost = [f"{test['name']}: {test['output']}" for test in row["tests"]
                 if test["status"] == "failed" and test["name"] != ACCURACY_TEST
                 and not test["output"].startswith("not ")]
-        problem = row.get("not_gradable") or row.get("error") or "; ".join(lost) or "–"
+        problem = row.get("not_gradable") or row.get("error") or "; ".join(lost) or \
+            ("accuracy held back for review" if row.get("review") else "–")
         lines.append(f"| {rank} | {markdown_cell(row['student'], 60)} | {row['score']:g} | "
                      f"{accuracy} | {markdown_cell(problem, 300)} |")
     return "\n".join(lines) + "\n"

@@ -1,42 +1,114 @@
-"""cifar/grade_homework.py on hostile and broken submissions, with small generated data."""
+"""cifar/grade_homework.py on honest, broken and hostile submissions, with small generated data.
+
+Every sample in tests/homework_samples is one student's file.  Hostile ones name paths
+with @OUTSIDE@ (a folder outside every scratch folder), @SUBMISSIONS@ and @REPO@, filled
+in here.  The class is graded once in bubblewrap (skipped where it cannot run) and a few
+files once more in the process sandbox.
+"""
 
 import csv
 import json
 import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 
 from conftest import REPO_ROOT, assert_clean_failure, generated_arrays, write_npz
-from nnlab import grading_report, homework_checks
+from grader import report, sandbox, spec
+from grader.spec import Check
 
 SAMPLES = os.path.join(REPO_ROOT, "tests", "homework_samples")
 GRADER = "cifar/grade_homework.py"
-ALL_CHECKS = list(homework_checks.CHECK_NAMES)
+ALL_CHECKS = list(spec.CHECK_NAMES)
+SURVIVOR_MARKER = "nnlab-survivor-marker"
+needs_bubblewrap = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
+                                      reason=f"no bubblewrap here: {sandbox.bubblewrap_problem()}")
 
-# sample -> (full marks?, words of the error or None, checks that fail)
+HONEST = ["correct", "correct_try_imports", "correct_required_parameters", "correct_functional",
+          "run_at_import", "prints_megabytes", "correct_cp949", "correct_bom", "correct_crlf",
+          "correct_handout"]
+# sample -> (words of the error or of not_gradable, or None; checks that fail; trained?)
 EXPECTED = {
-    "correct": (True, None, []),
-    "wrong_sizes": (False, None, ["Dense layers of 3000, 2000 and 10 units", "15,241,010 parameters"]),
-    "wrong_activations": (False, None, ["activations sigmoid, sigmoid, softmax"]),
-    "not_compiled": (False, None, ["returns a compiled Keras model", "loss: categorical cross entropy"]),
-    "syntax_error": (False, "syntax error at line 2", ALL_CHECKS),
-    "missing_nn_model": (False, "no NN_model(): the file defines no function NN_model()", ALL_CHECKS),
-    "raises": (False, "NN_model() raised IndexError: list index out of range", ALL_CHECKS),
-    "run_at_import": (True, None, []),
-    "infinite_loop": (False, "timed out after 45 s", ALL_CHECKS),
-    "calls_sys_exit": (False, "NN_model() called sys.exit SystemExit: 0", ALL_CHECKS),
-    "memory_bomb": (False, "NN_model() raised MemoryError", ALL_CHECKS),
-    "prints_megabytes": (True, None, []),
-    "writes_files": (False, "NN_model() raised PermissionError: the grader forbids writing "
-                            "outside the working folder", ALL_CHECKS),
+    **{name: (None, [], True) for name in HONEST},
+    "wrong_sizes": (None, [Check.UNITS, Check.PARAMETERS], True),
+    "wrong_activations": (None, [Check.ACTIVATIONS], True),
+    "not_compiled": (None, [Check.COMPILED, Check.LOSS], False),
+    "syntax_error": ("syntax error at line 2", ALL_CHECKS, False),
+    "missing_nn_model": ("no NN_model(): the file defines no function NN_model()", ALL_CHECKS,
+                         False),
+    "raises": ("NN_model() raised IndexError: list index out of range", ALL_CHECKS, False),
+    "infinite_loop": ("timed out after 40 s while building the model", ALL_CHECKS, False),
+    "calls_sys_exit": ("NN_model() called sys.exit SystemExit: 0", ALL_CHECKS, False),
+    "memory_bomb": ("ran out of memory", ALL_CHECKS, False),
+    "formula_output": ("NN_model() raised ValueError: =cmd", ALL_CHECKS, False),
+    "cheat_forges_records": ("NN_model() saved no model", ALL_CHECKS, False),
+    "cheat_patches_grader": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "cheat_predict_from_stack": ("non-standard object keras.src.models.sequential.Sequential: "
+                                 "not graded automatically", ALL_CHECKS, False),
+    "cheat_lambda_lookup": ("non-standard layer Lambda: not graded automatically", ALL_CHECKS,
+                            False),
+    "cheat_patches_keras": (None, [], True),
+    "cheat_relu_named_sigmoid": (None, [], True),
+    "cheat_reference_answer": ("no NN_model(): line", ALL_CHECKS, False),
+    "cheat_copies_classmate": ("NN_model() raised", ALL_CHECKS, False),
+    "escape_dir_fd": ("NN_model() raised", ALL_CHECKS, False),
+    "escape_native_writers": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_spawn_passfds": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_setsid_survivor": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_writes_files": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
 }
+HELD_FOR_REVIEW = {"cheat_patches_keras", "cheat_relu_named_sigmoid", "cheat_patches_grader",
+                   "cheat_predict_from_stack", "cheat_reference_answer", "cheat_copies_classmate",
+                   "cheat_forges_records", "escape_dir_fd", "escape_spawn_passfds",
+                   "escape_setsid_survivor", "escape_native_writers"}
+PROCESS_SANDBOX_SAMPLES = ["correct", "cheat_copies_classmate", "cheat_reference_answer",
+                           "escape_dir_fd", "escape_writes_files", "escape_setsid_survivor",
+                           "cheat_patches_keras"]
+
+
+def handout_with_answer():
+    """cifar/Train_NN_cifar.py with NN_model() written as the 2019 handout invites."""
+    with open(os.path.join(REPO_ROOT, "cifar", "Train_NN_cifar.py"), encoding="utf-8") as file:
+        handout = file.read()
+    body = ("    model = Sequential()\n"
+            "    model.add(Dense(units=size_hidden1, activation=activation, input_dim=size_in))\n"
+            "    model.add(Dense(units=size_hidden2, activation=activation))\n"
+            "    model.add(Dense(units=size_out, activation=\"softmax\"))\n"
+            "    model.compile(loss=\"categorical_crossentropy\", metrics=[\"accuracy\"], "
+            "optimizer=optimizer)\n"
+            "    return model\n")
+    start = handout.index("    raise NotImplementedError")
+    return handout[:start] + body + handout[start + len("    raise NotImplementedError\n"):]
+
+
+def write_class(folder, outside, names):
+    """The samples `names` as a class's submissions, placeholders filled in."""
+    folder.mkdir()
+    correct = open(os.path.join(SAMPLES, "correct.py"), encoding="utf-8").read()
+    korean = "# 과제: 신경망 모델 (김철수)\n" + correct.replace('"""A correct', '"""정답: A correct')
+    generated = {"correct_cp949": korean.encode("cp949"),
+                 "correct_bom": b"\xef\xbb\xbf" + korean.encode("utf-8"),
+                 "correct_crlf": correct.replace("\n", "\r\n").encode(),
+                 "correct_handout": handout_with_answer().encode()}
+    for name in names:
+        if name in generated:
+            content = generated[name]
+        else:
+            content = open(os.path.join(SAMPLES, name + ".py"), "rb").read()
+        content = (content.replace(b"@OUTSIDE@", str(outside).encode())
+                   .replace(b"@SUBMISSIONS@", str(folder).encode())
+                   .replace(b"@REPO@", REPO_ROOT.encode()))
+        (folder / f"{name}.py").write_bytes(content)
 
 
 def snapshot(folder):
     """Every file under `folder` with its size and modification time."""
     state = {}
     for root, folders, files in os.walk(folder):
-        folders[:] = [name for name in folders if name not in ("__pycache__", ".pytest_cache", ".git")]
+        folders[:] = [name for name in folders if name not in ("__pycache__", ".pytest_cache",
+                                                               ".git", "model")]
         for name in files:
             path = os.path.join(root, name)
             info = os.stat(path)
@@ -44,113 +116,216 @@ def snapshot(folder):
     return state
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Grade every sample once, with a rubric whose accuracy rule any trained model meets."""
-    import subprocess
-    import sys
+def survivors():
+    """Processes still running that a sample started."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as file:
+                if SURVIVOR_MARKER.encode() in file.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def grade_class(tmp_path_factory, names, *extra):
     folder = tmp_path_factory.mktemp("grading")
+    outside = folder / "outside"
+    outside.mkdir()
+    write_class(folder / "submissions", outside, names)
     data = write_npz(folder / "cifar10.npz",
                      generated_arrays((32, 32, 3), train_size=200, test_size=100))
-    rubric = json.load(open(os.path.join(REPO_ROOT, "cifar", "rubric.json")))
+    rubric = json.load(open(os.path.join(REPO_ROOT, "grader", "rubric.json")))
     rubric["accuracy"] = {"points": 30, "zero_at": 0.0, "full_marks_at": 0.01}
     json.dump(rubric, open(folder / "rubric.json", "w"))
     before = snapshot(REPO_ROOT), snapshot(folder)
-    command = [sys.executable, GRADER, SAMPLES, "--data", data, "--epochs", "1", "--workers", "2",
-               "--timeout", "45", "--memory", "6000", "--rubric", str(folder / "rubric.json"),
-               "--out", str(folder / "grades")]
-    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    command = [sys.executable, GRADER, str(folder / "submissions"), "--data", data, "--epochs",
+               "1", "--workers", "2", "--timeout", "40", "--memory", "6000", "--rubric",
+               str(folder / "rubric.json"), "--out", str(folder / "grades"), *extra]
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)
     after = snapshot(REPO_ROOT), snapshot(folder)
-    return {"result": result, "folder": folder, "before": before, "after": after,
-            "command": command,
-            "grades": json.load(open(folder / "grades" / "grades.json"))}
+    grades_file = folder / "grades" / "grades.json"
+    return {"result": result, "folder": folder, "outside": outside, "before": before,
+            "after": after, "command": command, "survivors": survivors(),
+            "grades": json.load(open(grades_file)) if grades_file.exists() else {}}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The whole class graded once, in bubblewrap, with a rubric any trained model meets."""
+    if sandbox.bubblewrap_problem():
+        pytest.skip(f"no bubblewrap here: {sandbox.bubblewrap_problem()}")
+    return grade_class(tmp_path_factory, sorted(EXPECTED), "--sandbox", "bwrap")
+
+
+@pytest.fixture(scope="module")
+def graded_in_processes(tmp_path_factory):
+    return grade_class(tmp_path_factory, PROCESS_SANDBOX_SAMPLES, "--sandbox", "process")
 
 
 def by_student(graded):
     return {row["student"]: row for row in graded["grades"]["submissions"]}
 
 
+def failed_checks(row):
+    return [test["name"] for test in row["tests"]
+            if test["status"] == "failed" and test["name"] != spec.ACCURACY_TEST]
+
+
 def test_grader_finishes_and_grades_every_sample(graded):
     assert graded["result"].returncode == 0, graded["result"].stderr
+    assert "Traceback" not in graded["result"].stderr
     assert set(by_student(graded)) == set(EXPECTED)
-    assert "[13/13]" in graded["result"].stdout
+    assert f"[{len(EXPECTED)}/{len(EXPECTED)}]" in graded["result"].stdout
+    assert "Sandbox: bubblewrap" in graded["result"].stdout
 
 
 @pytest.mark.parametrize("student", sorted(EXPECTED))
 def test_each_sample_gets_its_exact_result(graded, student):
-    full_marks, error, failing = EXPECTED[student]
+    words, failing, trained = EXPECTED[student]
     row = by_student(graded)[student]
-    assert (row["score"] == row["max_score"] == 100) is full_marks, row
-    if error:
-        assert row["error"] and row["error"].startswith(error), row["error"]
+    problem = row.get("not_gradable") or row.get("error")
+    if words:
+        assert problem and problem.startswith(words), problem
     else:
-        assert row["error"] is None
-    if "returns a compiled Keras model" in failing:
-        assert row["accuracy"] is None  # an uncompiled model is not trained
-    elif not error:
-        assert 0.0 <= row["accuracy"] <= 1.0
-    failed = [test["name"] for test in row["tests"] if test["status"] == "failed"
-              and test["name"] != grading_report.ACCURACY_TEST]
-    assert failed == failing
+        assert problem is None, problem
+    assert (row["accuracy"] is not None) is trained, row
+    assert failed_checks(row) == failing
+    assert bool(row.get("review")) is (student in HELD_FOR_REVIEW), row.get("review")
     for test in row["tests"]:
         assert test["output"]  # every check says why
+
+
+def test_honest_files_get_full_marks(graded):
+    rows = by_student(graded)
+    for student in HONEST:
+        assert rows[student]["score"] == rows[student]["max_score"] == 100, rows[student]
+
+
+def test_no_cheat_scores_as_high_as_an_honest_file(graded):
+    rows = by_student(graded)
+    honest = min(rows[student]["score"] for student in HONEST)
+    for student in EXPECTED:
+        if student.startswith(("cheat_", "escape_")):
+            assert rows[student]["score"] < honest, (student, rows[student]["score"])
+
+
+def test_held_back_accuracy_says_why(graded):
+    row = by_student(graded)["cheat_patches_keras"]
+    accuracy = next(test for test in row["tests"] if test["name"] == spec.ACCURACY_TEST)
+    assert accuracy["score"] == 0
+    assert "held back for the instructor's review" in accuracy["output"]
+    assert "keras.Model.predict" in accuracy["output"]
+    summary = (graded["folder"] / "grades" / "summary.md").read_text()
+    assert "## For the instructor to look at" in summary
+    assert "cheat_lambda_lookup: non-standard layer Lambda" in summary
 
 
 def test_wrong_checks_say_what_was_found(graded):
     rows = by_student(graded)
     reasons = {test["name"]: test["output"] for test in rows["wrong_sizes"]["tests"]}
-    assert reasons["Dense layers of 3000, 2000 and 10 units"] == "Dense units [1000, 500, 10]"
+    assert reasons[Check.UNITS] == "Dense units [1000, 500, 10]"
     reasons = {test["name"]: test["output"] for test in rows["wrong_activations"]["tests"]}
-    assert reasons["activations sigmoid, sigmoid, softmax"] == "activations ['relu', 'relu', 'softmax']"
+    assert reasons[Check.ACTIVATIONS] == "activations ['relu', 'relu', 'softmax']"
 
 
 def test_printed_megabytes_are_capped(graded):
     row = by_student(graded)["prints_megabytes"]
     assert row["output_bytes"] > 10_000_000  # what it printed...
-    assert len(row["output_tail"]) <= 3000  # ...and what the report keeps of it
-    assert "accuracy:" in row["output_tail"].rstrip().splitlines()[-1]  # training came after
+    assert len(row["output_tail"]) <= report.MAX_TEXT  # ...and what the report keeps of it
 
 
-def test_nothing_outside_the_scratch_folders_changed(graded):
+def test_nothing_escaped_and_nothing_survived(graded):
+    assert not os.listdir(graded["outside"])
+    assert graded["survivors"] == []
     repo_before, data_before = graded["before"]
     repo_after, data_after = graded["after"]
-    assert repo_after == repo_before  # no escaped.txt beside the samples, no suite file touched
-    assert not os.path.exists(os.path.join(SAMPLES, "escaped.txt"))
+    assert repo_after == repo_before
     changed = {path for path in set(data_before) | set(data_after)
                if data_before.get(path) != data_after.get(path)}
     report_folder = str(graded["folder"] / "grades")
-    assert all(path.startswith(report_folder) for path in changed)  # only the report was written
+    assert all(path.startswith(report_folder) for path in changed), changed
+
+
+def test_no_cell_of_the_csv_is_a_formula(graded):
+    rows = list(csv.reader(open(graded["folder"] / "grades" / "grades.csv", encoding="utf-8")))
+    assert len(rows) == len(EXPECTED) + 1
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(report.FORMULA_STARTS), cell
+    tails = [row[-1] for row in rows if row[0] == "formula_output"]
+    assert tails and tails[0].startswith("'=1+2")
 
 
 def test_report_files(graded):
     grades = graded["folder"] / "grades"
-    rows = list(csv.DictReader(open(grades / "grades.csv")))
-    assert {row["student"] for row in rows} == set(EXPECTED)
-    correct = next(row for row in rows if row["student"] == "correct")
-    assert correct["score"] == "100.0" and correct["max_score"] == "100.0"
     summary = (grades / "summary.md").read_text()
-    assert "13 submissions graded" in summary and "## Most common failures" in summary
+    assert f"{len(EXPECTED)} submissions graded" in summary
+    assert "## Most common failures" in summary and "best test accuracy first" in summary
+    assert "Dense units [1000, 500, 10]" in summary  # each failed check with its reason
     result = json.load(open(grades / "results" / "correct.json"))
     assert {"score", "max_score", "tests"} <= set(result)
     assert {"name", "score", "max_score", "status", "output"} == set(result["tests"][0])
 
 
-def test_a_second_run_resumes_instead_of_grading_again(graded):
-    import subprocess
+def test_a_second_run_resumes_and_survives_damaged_results(graded):
+    results = graded["folder"] / "grades" / "results"
+    (results / "raises.json").write_text("")  # a crash in the middle of an old write
+    damaged = json.load(open(results / "wrong_sizes.json"))
+    damaged["accuracy"] = "very high"
+    (results / "wrong_sizes.json").write_text(json.dumps(damaged))
     result = subprocess.run(graded["command"], cwd=REPO_ROOT, capture_output=True, text=True,
-                            timeout=300)
+                            timeout=600)
     assert result.returncode == 0, result.stderr
-    assert "Grading 0 submissions (13 already graded)" in result.stdout
+    assert f"Grading 2 submissions ({len(EXPECTED) - 2} already graded)" in result.stdout
+    assert json.load(open(results / "wrong_sizes.json"))["accuracy"] is not None
 
 
-def test_scoring_follows_the_rubric():
-    rubric = grading_report.load_rubric(os.path.join(REPO_ROOT, "cifar", "rubric.json"))
-    checks = [[name, True, "ok"] for name in ALL_CHECKS]
-    assert grading_report.scored({"checks": checks, "accuracy": 0.33}, rubric)["score"] == 100
-    half = grading_report.scored({"checks": checks, "accuracy": 0.19}, rubric)
-    assert half["score"] == 70 + 15  # accuracy halfway between 0.10 and 0.28
-    none = grading_report.scored({"checks": [], "accuracy": None, "error": "boom"}, rubric)
-    assert none["score"] == 0 and none["tests"][0]["output"] == "not checked: boom"
+def test_process_sandbox_still_grades_and_says_it_is_weaker(graded_in_processes):
+    graded = graded_in_processes
+    assert graded["result"].returncode == 0, graded["result"].stderr
+    assert graded["result"].stdout.count("not confined by the operating system") == 1
+    summary = (graded["folder"] / "grades" / "summary.md").read_text()
+    assert summary.splitlines()[2].startswith("> **Warning**: submissions were not confined")
+    rows = by_student(graded)
+    assert rows["correct"]["score"] == 100
+    assert all(rows[name]["score"] < 100 for name in PROCESS_SANDBOX_SAMPLES if name != "correct")
+    assert not os.listdir(graded["outside"])
+    assert graded["survivors"] == []
+    assert any("forbids" in flag for flag in rows["escape_dir_fd"]["tripwire"])
+
+
+@needs_bubblewrap
+def test_sandbox_bwrap_hides_the_machine(tmp_path):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "look.py").write_text(
+        "import os, socket\n"
+        f"print(os.path.exists({REPO_ROOT!r}), os.path.exists(os.path.expanduser('~/.bashrc')))\n"
+        "print(os.getcwd(), os.getpid())\n"
+        "try:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n"
+        "except OSError as error:\n    print('no network', type(error).__name__)\n"
+        "open('/work/written.txt', 'w').write('ok')\n"
+        "try:\n    open('/usr/written.txt', 'w')\nexcept OSError:\n    print('read-only system')\n")
+    env = {"PATH": "/usr/bin:/bin"}
+    command = sandbox.stage_command("bwrap", str(scratch), "look.py", 2000, 60, env)
+    command[-3:] = [sys.executable, "-I", "/work/look.py"]
+    run = sandbox.run_limited(command, str(scratch), {}, 60)
+    lines = run.output.splitlines()
+    assert lines[0] == "False False", run.output
+    assert lines[1].startswith("/work ")
+    assert lines[2].startswith("no network") and lines[3] == "read-only system"
+    assert (scratch / "written.txt").read_text() == "ok"
+
+
+def test_sandbox_bwrap_refused_with_one_line_where_missing(run_script, script_env, tmp_path):
+    env = dict(script_env, PATH=str(tmp_path))  # no bwrap on this PATH
+    (tmp_path / "python3").symlink_to(sys.executable)
+    result = subprocess.run([sys.executable, GRADER, SAMPLES, "--sandbox", "bwrap"],
+                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    message = assert_clean_failure(result, "--sandbox bwrap", "install bubblewrap")
+    assert len(result.stderr.strip().splitlines()) == 1, message
 
 
 def test_bad_rubric_and_paths(run_script, tmp_path):
@@ -159,11 +334,14 @@ def test_bad_rubric_and_paths(run_script, tmp_path):
                    '"full_marks_at": 1}}')
     assert_clean_failure(run_script(GRADER, SAMPLES, "--rubric", bad), "unknown checks")
     assert_clean_failure(run_script(GRADER, tmp_path / "nothing"), "does not exist")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_clean_failure(run_script(GRADER, empty), "holds no .py file")
 
 
-def test_definitions_only_leaves_out_calls_and_guards():
-    source = ("import os\nx = 3\ny = os.getcwd()\nrun()\nif __name__ == '__main__':\n"
-              "    main()\ndef NN_model():\n    return x\nwhile True:\n    pass\n"
-              "history = run()\nscores = model.fit(x, y)\ndef run():\n    pass\n")
-    kept = homework_checks.definitions_only(source, "s.py")
-    assert [line for line, _ in kept] == [1, 2, 3, 7, 13]
+def test_reference_solution_is_not_handed_out_with_the_handout():
+    handout = open(os.path.join(REPO_ROOT, "cifar", "Train_NN_cifar.py"), encoding="utf-8").read()
+    assert "reference_solution" not in handout and "homework_solution" not in handout
+    assert not os.path.exists(os.path.join(REPO_ROOT, "cifar", "homework_solution.py"))
+    reference = open(os.path.join(REPO_ROOT, "grader", "reference_solution.py")).read()
+    assert "Train_NN_cifar" not in reference.split('"""')[2]  # no import of the handout

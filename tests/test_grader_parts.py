@@ -1,0 +1,257 @@
+"""The grader's parts on their own: the launcher, the student stage's reading of a file, the
+allowlist of saved models, the checks on rebuilt models, and the validation of records."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import REPO_ROOT
+from grader import model_config, report, source_flags, spec, student_stage
+from grader.model_config import NotGradable, NoModel
+
+LAUNCHER = os.path.join(REPO_ROOT, "grader", "launcher.py")
+
+
+def launch(code, timeout=60, memory_mb=2000):
+    return subprocess.run([sys.executable, "-I", LAUNCHER, str(memory_mb), str(timeout), "64",
+                           sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout + 60)
+
+
+def running(marker):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as file:
+                if marker.encode() in file.read():
+                    found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+def test_launcher_kills_detached_descendants_when_the_command_ends():
+    marker = "launcher-test-detached-1"
+    code = ("import os, subprocess, sys\n"
+            f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)  # {marker}'],"
+            " start_new_session=True)\n"
+            "if os.fork() == 0:\n    os.setsid()\n"
+            f"    os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(300)  # {marker}'])\n"
+            "print('started')\n")
+    result = launch(code)
+    assert result.returncode == 0 and result.stdout == "started\n", result.stderr
+    assert running(marker) == []
+
+
+def test_launcher_time_limit_and_exit_codes():
+    result = launch("import time; time.sleep(60)", timeout=1)
+    assert result.returncode == 124
+    assert launch("raise SystemExit(3)").returncode == 3
+    assert launch("import os, signal; os.kill(os.getpid(), signal.SIGKILL)").returncode == 137
+
+
+def test_launcher_memory_and_file_limits():
+    result = launch("x = bytearray(3 * 2**30)", memory_mb=1000)
+    assert result.returncode == 1 and "MemoryError" in result.stderr
+
+
+def test_definitions_keep_nested_imports_but_no_work():
+    source = ("import os\nx = 3\ny = os.getcwd()\nrun()\nif __name__ == '__main__':\n"
+              "    main()\ndef NN_model():\n    return x\nwhile True:\n    pass\n"
+              "history = run()\nscores = model.fit(x, y)\ndef run():\n    pass\n"
+              "try:\n    import keras\n    run()\nexcept ImportError:\n    import json\n"
+              "if x:\n    import sys\n    main()\n"
+              "with open('f') as f:\n    z = 1\n"
+              "(a, b), (c, d) = cifar10.load_data()\n")
+    kept = student_stage.definitions_only(source, "s.py")
+    assert [line for line, _ in kept] == [1, 2, 3, 7, 13, 15, 20, 23]
+    namespace = {}
+    for _, code in kept[:-1] + kept[5:6]:
+        exec(code, namespace)  # try: import keras; (run() left out) ... runs without NameError
+    assert "keras" in namespace and "sys" in namespace and "run" in namespace
+
+
+@pytest.mark.parametrize("encoding", ["cp949", "utf-8-sig", "utf-8"])
+def test_sources_in_the_encodings_students_save(tmp_path, encoding):
+    text = "# 신경망 과제\r\ndef NN_model():\r\n    return '고양이'\r\n"
+    path = tmp_path / "s.py"
+    path.write_bytes(text.encode(encoding))
+    source = student_stage.read_source(str(path))
+    namespace = {}
+    for _, code in student_stage.definitions_only(source, "s.py"):
+        exec(code, namespace)
+    assert namespace["NN_model"]() == "고양이"
+
+
+def test_nn_model_is_called_as_the_handout_calls_it():
+    assert student_stage.call_nn_model(lambda activation, optimizer: (activation, optimizer)) \
+        == ("sigmoid", "sgd")
+    assert student_stage.call_nn_model(lambda: "plain") == "plain"
+    assert student_stage.call_nn_model(lambda optimizer="adam": optimizer) == "sgd"
+    with pytest.raises(TypeError, match="needs size"):
+        student_stage.call_nn_model(lambda size: size)
+
+
+def dense(units, activation="linear", **extra):
+    return {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
+            "config": {"units": units, "activation": activation, **extra}}
+
+
+def sequential(*layers, **top):
+    return {"module": "keras", "class_name": "Sequential", "registered_name": None,
+            "config": {"layers": list(layers)}, **top}
+
+
+def test_allowlist_admits_the_homework():
+    model_config.check_config(sequential(dense(3000, "sigmoid"), dense(2000, "sigmoid"),
+                                         dense(10, "softmax"),
+                                         compile_config={"loss": "categorical_crossentropy"}))
+
+
+@pytest.mark.parametrize("config, words", [
+    (sequential({"module": "keras.layers", "class_name": "Lambda", "config": {},
+                 "registered_name": None}), "non-standard layer Lambda"),
+    (sequential({"module": "mypackage", "class_name": "Dense", "config": {},
+                 "registered_name": None}), "non-standard object mypackage.Dense"),
+    (sequential(dense(10), registered_name="Sequential"), "registered custom class"),
+    (sequential(dense(10, "my_activation")), "non-standard activation my_activation"),
+    (sequential(dense(10, {"module": "builtins", "class_name": "function",
+                           "config": "os.system", "registered_name": "function"})),
+     "non-standard function os.system"),
+    (sequential(dense(10, kernel_initializer={
+        "module": "keras.initializers", "class_name": "Constant", "registered_name": None,
+        "config": {"value": [0.5] * 3072}})), "a list of 3072 values"),
+    (sequential(dense(10**7)), "a Dense layer of 10000000 units"),
+    ({"class_name": "MyModel"}, "non-standard model MyModel"),
+    ([1, 2], "non-standard model list"),
+])
+def test_allowlist_refuses_what_is_not_built_in(config, words):
+    with pytest.raises(NotGradable, match=words.replace("(", r"\(")):
+        model_config.check_config(config)
+
+
+def test_saved_model_is_read_with_care(tmp_path):
+    with pytest.raises(NoModel, match="saved no model"):
+        model_config.read_saved_config(str(tmp_path / "missing.keras"))
+    (tmp_path / "target.keras").write_bytes(b"x")
+    os.symlink(tmp_path / "target.keras", tmp_path / "link.keras")
+    with pytest.raises(NoModel):
+        model_config.read_saved_config(str(tmp_path / "link.keras"))
+    with pytest.raises(NoModel, match="unreadable"):
+        model_config.read_saved_config(str(tmp_path / "target.keras"))
+    with zipfile.ZipFile(tmp_path / "big.keras", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", " " * (2 * 2**20))
+    with pytest.raises(NotGradable, match="config of"):
+        model_config.read_saved_config(str(tmp_path / "big.keras"))
+    with zipfile.ZipFile(tmp_path / "deep.keras", "w") as archive:
+        archive.writestr("config.json", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises((NoModel, NotGradable)):
+        model_config.read_saved_config(str(tmp_path / "deep.keras"))
+
+
+def built(*layers, loss="categorical_crossentropy"):
+    import keras
+    model = keras.Sequential([keras.Input(shape=(spec.INPUT_SIZE,)), *layers])
+    model.compile(loss=loss, optimizer="sgd")
+    return keras.saving.serialize_keras_object(model)
+
+
+def checked(config):
+    import keras
+    from grader.checks import compiled_parts, model_checks, rebuild
+    model_config.check_config(json.loads(json.dumps(config)))
+    model, compile_config = rebuild(config, keras)
+    return {name: (passed, reason) for name, passed, reason in
+            model_checks(model, compiled_parts(compile_config, keras), keras)}
+
+
+def test_checks_compare_functions_and_losses_not_names():
+    from keras.layers import Activation, Dense
+    right = checked(built(Dense(3000), Activation("sigmoid"), Dense(2000, activation="sigmoid"),
+                          Dense(10, activation="softmax"), loss="CategoricalCrossentropy"))
+    assert all(passed for passed, _ in right.values()), right
+    logits = checked(built(Dense(3000, activation="sigmoid"), Dense(2000, activation="sigmoid"),
+                           Dense(10, activation="softmax"),
+                           loss=__import__("keras").losses.CategoricalCrossentropy(
+                               from_logits=True)))
+    assert logits[spec.Check.LOSS] == (False, "loss categorical_crossentropy (from_logits=True)")
+    doubled = checked(built(Dense(3000, activation="sigmoid"), Activation("relu"),
+                            Dense(2000, activation="sigmoid"), Dense(10, activation="softmax")))
+    assert doubled[spec.Check.ACTIVATIONS] == (
+        False, "activations ['sigmoid+relu', 'sigmoid', 'softmax']")
+
+
+def test_records_are_validated_before_use():
+    good = [{"checks": [[spec.Check.COMPILED, True, "compiled"]]},
+            {"accuracy": 0.3, "train_seconds": 4}]
+    fields, problem = report.validated_records(good)
+    assert problem is None and fields["accuracy"] == 0.3
+    for bad in ([{"accuracy": "1.0"}], [{"accuracy": 7}], [{"accuracy": float("nan")}],
+                [{"checks": [["made up", True, "x"]]}], [{"checks": [[spec.Check.INPUT, 1, "x"]]}],
+                [{"score": 100}], [None], [{"error": 5}], [{"accuracy": True}]):
+        fields, problem = report.validated_records(bad)
+        assert problem and problem.startswith("the grader received a malformed"), bad
+        assert fields["accuracy"] is None or bad[0].get("accuracy") is None
+
+
+def test_damaged_results_are_not_reused(tmp_path):
+    path = tmp_path / "kim.json"
+    path.write_text("")
+    assert report.read_result(str(path)) is None
+    path.write_text(json.dumps({"student": "kim", "sha256": "x", "settings": {},
+                                "accuracy": "0.9", "checks": []}))
+    assert report.read_result(str(path)) is None
+    path.write_text(json.dumps({"student": "kim", "sha256": "x", "settings": {},
+                                "accuracy": 0.25, "checks": [], "seconds": 3}))
+    assert report.read_result(str(path))["accuracy"] == 0.25
+
+
+def test_scoring_follows_the_rubric():
+    rubric = report.load_rubric(os.path.join(REPO_ROOT, "grader", "rubric.json"))
+    checks = [[name, True, "ok"] for name in spec.CHECK_NAMES]
+    assert report.scored({"checks": checks, "accuracy": 0.33}, rubric)["score"] == 100
+    half = report.scored({"checks": checks, "accuracy": 0.19}, rubric)
+    assert half["score"] == 70 + 15  # accuracy halfway between 0.10 and 0.28
+    none = report.scored({"checks": [], "accuracy": None, "error": "boom"}, rubric)
+    assert none["score"] == 0 and none["tests"][0]["output"] == "not checked: boom"
+    held = report.scored({"checks": checks, "accuracy": 0.9, "review": ["line 3: imports gc"]},
+                         rubric)
+    assert held["score"] == 70 and "imports gc" in held["tests"][-1]["output"]
+
+
+def test_spreadsheet_cells_are_neutralised():
+    for text in ("=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"):
+        assert report.spreadsheet_safe(text) == "'" + text
+    assert report.spreadsheet_safe("kim") == "kim" and report.spreadsheet_safe(3.5) == 3.5
+
+
+def test_markdown_cells_are_cut_at_a_word():
+    cell = report.markdown_cell("Dense units [3000, 1000, 10] | " + "word " * 100, limit=40)
+    assert cell.endswith(" …") and "|" not in cell and len(cell) <= 42
+    assert cell.split()[-2] == "word"
+
+
+@pytest.mark.parametrize("source, words", [
+    (b"import gc\n", "imports gc"),
+    (b"import keras\nkeras.Model.predict = None\n", "changes keras.Model.predict"),
+    (b"def sigmoid(x):\n    return x\n", "defines its own sigmoid()"),
+    (b"from keras import Sequential\nclass S(Sequential):\n    pass\n", "derived from Sequential"),
+    (b"import os\nos.open('x', 0)\n", "uses os.open"),
+    (b"exec('x = 1')\n", "calls exec()"),
+    (b"from reference_solution import NN_model\n", "imports reference_solution"),
+])
+def test_source_flags_find_what_honest_files_never_do(source, words):
+    assert any(words in flag for flag in source_flags.flags_in(source))
+
+
+def test_honest_sources_raise_no_flag():
+    for name in ("correct.py", "run_at_import.py", "correct_functional.py",
+                 "correct_try_imports.py", "correct_required_parameters.py"):
+        with open(os.path.join(REPO_ROOT, "tests", "homework_samples", name), "rb") as file:
+            assert source_flags.flags_in(file.read()) == [], name
+    with open(os.path.join(REPO_ROOT, "cifar", "Train_NN_cifar.py"), "rb") as file:
+        assert source_flags.flags_in(file.read()) == []
