@@ -4,25 +4,25 @@ Machine Learning in Practice #3, "Neural Networks Basics": the graph's input ter
 the placeholders x_in (images) and y_in (one-hot labels); its output terminals are
 ``train`` (one step of optimising the cost, used only by Train_NN.py) and ``accuracy``.
 
-Written for ``tf.compat.v1`` so that it reads like the 2019 slides on TensorFlow 2.
-The defaults are the course's: zero initial weights, softmax output, summed cross
-entropy, GradientDescentOptimizer(0.01).  The keyword options are the lecture's
-experiments; Train_NN.py exposes each one as a flag (--hidden-units, --activation,
---init, --optimizer, --learning-rate, --cost).
+Written for ``tf.compat.v1`` so that it reads like the 2019 slides on TensorFlow 2, and
+graph mode is switched on when this module is imported, as TensorFlow 1 always was: the
+2019 Test_NN.py, which calls ``NN_comp_graph(x_test, y_test)`` on the numpy arrays
+themselves, works unchanged.  The defaults are the course's: zero initial weights,
+softmax output, summed cross entropy, GradientDescentOptimizer(0.01).  The keyword options
+are the lecture's experiments; Train_NN.py exposes each one as a flag (--hidden-units,
+--activation, --init, --optimizer, --learning-rate, --cost).
 """
 
-from nnlab.optimizers import MOMENTUM, OPTIMIZERS, learning_rate_or_default
+from nnlab.choices import ACTIVATIONS, COSTS, INITIALIZATIONS
+from nnlab.optimizers import tf1_optimizer
 from nnlab.quiet_tensorflow import import_tensorflow_v1
 
 tf = import_tensorflow_v1()
+tf.disable_eager_execution()  # TensorFlow 2 runs eagerly; placeholders and Sessions need graphs
 
-size_in = 784  # 28 x 28 pixels
+size_in = 784  # 28**2
 size_hidden = 100
 size_out = 10  # digits 0..9
-
-ACTIVATIONS = {"sigmoid": tf.nn.sigmoid, "relu": tf.nn.relu, "tanh": tf.nn.tanh}
-INITIALIZERS = ("zeros", "glorot")
-COSTS = ("sum", "mean")
 
 
 def placeholders():
@@ -43,41 +43,24 @@ def variable(name):
 
 
 def _weights(shape, init, name):
-    if init == "zeros":
-        initial_value = tf.zeros(shape)
-    elif init == "glorot":
-        initial_value = tf.glorot_uniform_initializer()(shape)
-    else:
-        raise ValueError(f"init must be one of {INITIALIZERS}, not {init!r}")
+    if init not in INITIALIZATIONS:
+        raise ValueError(f"init must be one of {INITIALIZATIONS}, not {init!r}")
+    initial_value = tf.zeros(shape) if init == "zeros" else tf.glorot_uniform_initializer()(shape)
     return tf.Variable(initial_value, name=name)
-
-
-def _optimizer(name, learning_rate):
-    learning_rate = learning_rate_or_default(name, learning_rate)
-    if name == "sgd":
-        return tf.train.GradientDescentOptimizer(learning_rate)
-    if name == "momentum":
-        return tf.train.MomentumOptimizer(learning_rate, momentum=MOMENTUM)
-    if name == "adam":
-        return tf.train.AdamOptimizer(learning_rate)
-    if name == "adagrad":
-        return tf.train.AdagradOptimizer(learning_rate)
-    raise ValueError(f"optimizer must be one of {OPTIMIZERS}, not {name!r}")
 
 
 def _output_layer(z, y_in, optimizer, learning_rate, cost):
     """Softmax output, cross-entropy cost, and the train and accuracy nodes."""
+    y_in = tf.cast(y_in, tf.float32)  # numpy labels (the 2019 Test_NN.py) may be float64
     y_nn = tf.nn.softmax(z, name="y_nn")
     # The slides' -reduce_sum(y_in * log(y_nn)) becomes NaN once a probability underflows
     # to 0; the same cross entropy computed from the logits z cannot.
     cross_entropy = tf.nn.softmax_cross_entropy_with_logits_v2(labels=y_in, logits=z)
-    if cost == "sum":
-        cost_node = tf.reduce_sum(cross_entropy, name="cost")
-    elif cost == "mean":
-        cost_node = tf.reduce_mean(cross_entropy, name="cost")
-    else:
+    if cost not in COSTS:
         raise ValueError(f"cost must be one of {COSTS}, not {cost!r}")
-    train = _optimizer(optimizer, learning_rate).minimize(cost_node, name="train")
+    reduce = tf.reduce_sum if cost == "sum" else tf.reduce_mean
+    cost_node = reduce(cross_entropy, name="cost")
+    train = tf1_optimizer(tf, optimizer, learning_rate).minimize(cost_node, name="train")
 
     prediction = tf.argmax(y_nn, 1, name="prediction")
     correct = tf.equal(prediction, tf.argmax(y_in, 1))
@@ -90,7 +73,7 @@ def NN_comp_graph_without_hidden_layer(x_in, y_in, init="zeros", optimizer="sgd"
     """y = softmax(x W + b): 784 inputs straight to 10 outputs."""
     w = _weights([size_in, size_out], init, name="w")
     b = tf.Variable(tf.zeros([size_out]), name="b")
-    z = tf.matmul(x_in, w) + b
+    z = tf.matmul(tf.cast(x_in, tf.float32), w) + b
     return _output_layer(z, y_in, optimizer, learning_rate, cost)
 
 
@@ -101,9 +84,13 @@ def NN_comp_graph_with_hidden_layer(x_in, y_in, hidden_units=size_hidden, activa
     With the course's zero initial weights every hidden unit computes the same value and
     receives the same gradient, so the layer behaves like a single unit: accuracy drops.
     """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, not {activation!r}")
     w_hidden = _weights([size_in, hidden_units], init, name="w_hidden")
     b_hidden = tf.Variable(tf.zeros([hidden_units]), name="b_hidden")
-    h = ACTIVATIONS[activation](tf.matmul(x_in, w_hidden) + b_hidden, name="h")
+    h = getattr(tf.nn, activation)(tf.matmul(tf.cast(x_in, tf.float32), w_hidden) + b_hidden,
+                                   name="h")
+    # h = tf.nn.relu(tf.matmul(x_in, w_hidden) + b_hidden)  # the slide's alternative: --activation relu
     w = _weights([hidden_units, size_out], init, name="w")
     b = tf.Variable(tf.zeros([size_out]), name="b")
     z = tf.matmul(h, w) + b
@@ -112,3 +99,4 @@ def NN_comp_graph_with_hidden_layer(x_in, y_in, hidden_units=size_hidden, activa
 
 # The network Train_NN.py builds: edit this line (or pass --hidden) to switch.
 NN_comp_graph = NN_comp_graph_without_hidden_layer
+# NN_comp_graph = NN_comp_graph_with_hidden_layer

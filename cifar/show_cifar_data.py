@@ -1,13 +1,15 @@
-"""Show CIFAR-10 images with their class names.
+"""Show the first 150 CIFAR-10 training images in one picture, with their labels.
 
 Machine Learning in Practice #3, homework: 32x32 colour images of ten kinds of object
-(airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck), 50,000 for training
-and 10,000 for testing.  Opens a window where there is a display; writes a PNG (and
-prints its path) where there is none or with --save.
+(0 airplane, 1 automobile, 2 bird, 3 cat, 4 deer, 5 dog, 6 frog, 7 horse, 8 ship,
+9 truck), 50,000 for training and 10,000 for testing.  As the 2019 script: one mosaic of
+15 x 10 images, then the shapes, the first ten labels, and the 150 labels as 10 rows of
+15, laid out like the picture.  The picture opens in a window where there is a display and
+is saved to model/cifar10_data.png.
 
-    python show_cifar_data.py                        # the first 16 training images
-    python show_cifar_data.py --split test --count 32
-    python show_cifar_data.py --indices 3 10 42 --save cifar.png
+    python show_cifar_data.py                        # the first 150 training images
+    python show_cifar_data.py --names                # class names instead of numbers
+    python show_cifar_data.py --split test --indices 3 10 42 --save cifar.png
 """
 
 import os
@@ -15,25 +17,15 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
-from nnlab import cli, datasets, plots
+from nnlab import cli, viewer
 
-
-def parse_args(argv=None):
-    parser = cli.parser(__doc__.splitlines()[0])
-    cli.add_data_arguments(parser, datasets=("cifar10",), env_var="CIFAR10_DATA")
-    cli.add_viewer_arguments(parser)
-    return parser, parser.parse_args(argv)
+COLUMNS, ROWS = 15, 10
 
 
 def main(argv=None):
-    parser, args = parse_args(argv)
-    if args.save:
-        plots.ensure_writable(args.save)
-    data = datasets.load("cifar10", args.data, args.mirror)
-    indices = cli.chosen_indices(parser, args, len(data.y_train if args.split == "train"
-                                                   else data.y_test))
-    figure = plots.data_samples(data, args.split, indices)
-    plots.show_or_save(figure, args.save, f"cifar10_{args.split}_samples.png")
+    parser, args = cli.parse(__doc__, argv, cli.data(("cifar10",)), cli.viewer(COLUMNS, ROWS))
+    args.dataset = "cifar10"
+    viewer.show(parser, args, COLUMNS, ROWS)
 
 
 if __name__ == "__main__":

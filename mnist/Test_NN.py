@@ -4,7 +4,8 @@ Machine Learning in Practice #3, "Neural Networks Basics", slide "Saving/Restori
 Variables": rebuild the same computation graph, restore the trained variables with
 tf.train.Saver, and measure the accuracy on the test data.  A test accuracy far below
 the training accuracy means overfitting.  Then a few random test images are shown as
-"actual: 7, predicted: 7".
+"actual: 7, predicted: 7".  The data and the network are those recorded beside the
+checkpoint by Train_NN.py.
 
     python Train_NN.py && python Test_NN.py
     python Test_NN.py --model model/other.ckpt --samples 10
@@ -16,46 +17,45 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import cli, datasets, plots, report
-from nnlab.checkpoints import read_metadata, restore_tf1_checkpoint
+from nnlab.checkpoints import read_tf1_notes, restore_tf1_checkpoint
+from nnlab.choices import MNIST_DATASETS
 from nnlab.paths import default_model_path, picture_path
 from nnlab.quiet_tensorflow import import_tensorflow_v1
 
 
 def parse_args(argv=None):
-    parser = cli.parser(__doc__.splitlines()[0])
-    cli.add_model_argument(parser, default_model_path("mnist_model.ckpt"),
-                           "the checkpoint written by Train_NN.py")
-    data = cli.add_data_arguments(parser)
-    data.set_defaults(dataset=None)
-    cli.add_sample_arguments(parser)
-    cli.add_test_picture_arguments(parser)
-    return parser.parse_args(argv)
+    return cli.parse(__doc__, argv,
+                     cli.model_file(default_model_path("mnist_NN_model.ckpt"),
+                                    "the checkpoint written by Train_NN.py"),
+                     cli.data(MNIST_DATASETS, dataset_default=None),
+                     cli.test_pictures(("confusion", "mistakes", "weights")))[1]
 
 
 def main(argv=None):
     args = parse_args(argv)
-    metadata = read_metadata(args.model, "Train_NN.py")
+    notes = read_tf1_notes(args.model, "Train_NN.py")
     if args.pictures:
         plots.ensure_writable(picture_path(args.model, "confusion", args.picture_dir),
                               "--picture-dir")
     tf = import_tensorflow_v1()  # imported after the cheap checks, so that --help answers at once
-    tf.disable_eager_execution()  # TensorFlow 2 runs eagerly; placeholders need graph mode
     import NN_comp_graph
 
-    # 1. Load the data the network was trained on (unless --dataset says otherwise).
-    data = datasets.load(args.dataset or metadata["dataset"], args.data, args.mirror)
+    # 1. Load the data the network was trained on (unless --dataset or --data say otherwise).
+    dataset = args.dataset or notes["dataset"]
+    data = datasets.load(dataset, report.recorded_data(args, notes, dataset), args.mirror)
     x_train, y_train = datasets.flat_images(data.x_train), datasets.one_hot(data.y_train)
     x_test, y_test = datasets.flat_images(data.x_test), datasets.one_hot(data.y_test)
 
     # 2. Rebuild the computation graph that Train_NN.py trained.
     x_in, y_in = NN_comp_graph.placeholders()
-    builder = getattr(NN_comp_graph, metadata["builder"])
-    accuracy, _ = builder(x_in, y_in, **metadata["options"])
+    builder = getattr(NN_comp_graph, notes["builder"])  # one of the two, checked by read_tf1_notes
+    accuracy, _ = builder(x_in, y_in, **notes["options"])
     prediction = NN_comp_graph.node("prediction")
 
     # 3. Restore the trained variables and measure.
     with tf.Session() as sess:
         restore_tf1_checkpoint(sess, tf.train.Saver(), args.model, "Train_NN.py", tf.errors)
+        report.say(f"Measuring accuracy on {len(x_test):,} test and {len(x_train):,} training images")
         test_accuracy = sess.run(accuracy, feed_dict={x_in: x_test, y_in: y_test})
         train_accuracy = sess.run(accuracy, feed_dict={x_in: x_train, y_in: y_train})
         report.print_accuracies(test_accuracy, train_accuracy)
@@ -69,7 +69,7 @@ def main(argv=None):
         if args.pictures:
             # Only the softmax network's weights map pixels straight to classes.
             weights = (sess.run(NN_comp_graph.variable("w"))
-                       if metadata["builder"] == "NN_comp_graph_without_hidden_layer" else None)
+                       if notes["builder"] == "NN_comp_graph_without_hidden_layer" else None)
             plots.draw_test_pictures(data.x_test, data.y_test, predicted, data.info.class_names,
                                      args.pictures, args.model, args.picture_dir, weights)
             plots.show_saved()

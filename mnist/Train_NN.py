@@ -11,7 +11,6 @@ data, and save the variables with tf.train.Saver for Test_NN.py.
     python Train_NN.py --help           # every flag, with its default
 """
 
-import inspect
 import os
 import sys
 
@@ -21,28 +20,19 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 from nnlab import cli, datasets, plots
 from nnlab.checkpoints import save_tf1_checkpoint
+from nnlab.choices import BUILDER_OPTIONS
 from nnlab.paths import default_model_path, ensure_model_folder, ensure_writable_folder
 from nnlab.quiet_tensorflow import import_tensorflow_v1
+from nnlab.training import run_training
 
 
 def parse_args(argv=None):
-    parser = cli.parser(__doc__.splitlines()[0])
-    cli.add_data_arguments(parser)
-    training = cli.add_training_arguments(parser, batch_size=100, steps=1000)
-    training.add_argument("--shuffle", action="store_true",
-                          help="reshuffle the training data every epoch (the course takes "
-                               "batches in order)")
-    network = cli.add_network_arguments(parser, hidden_units=100,
-                                        model_choice="the line `NN_comp_graph = ...` in "
-                                                     "NN_comp_graph.py")
-    network.add_argument("--init", choices=("zeros", "glorot"), default="zeros",
-                         help="initial weights: the course's zeros, or Glorot-uniform random")
-    network.add_argument("--cost", choices=("sum", "mean"), default="sum",
-                         help="cross entropy summed over the batch (course) or averaged")
-    cli.add_model_argument(parser, default_model_path("mnist_model.ckpt"),
-                           "where to save the checkpoint (Test_NN.py reads it there)")
-    cli.add_training_picture_arguments(parser)
-    return parser, parser.parse_args(argv)
+    return cli.parse(__doc__, argv, cli.data(), cli.training(steps=1000, shuffle=False),
+                     cli.network(hidden_units=100, tf1=True,
+                                 model_choice="the line `NN_comp_graph = ...` in NN_comp_graph.py"),
+                     cli.model_file(default_model_path("mnist_NN_model.ckpt"),
+                                    "where to save the checkpoint (Test_NN.py reads it there)"),
+                     cli.training_pictures())
 
 
 def get_batch(x, y, batch_size, i):
@@ -52,22 +42,14 @@ def get_batch(x, y, batch_size, i):
     return x[start:start + batch_size], y[start:start + batch_size]
 
 
-def network_options(parser, args, builder):
-    """The flags that `builder` accepts; flags it cannot use are an error, not silently ignored."""
-    options = {"hidden_units": args.hidden_units, "activation": args.activation,
-               "init": args.init, "optimizer": args.optimizer,
-               "learning_rate": args.learning_rate, "cost": args.cost}
-    accepted = inspect.signature(builder).parameters
-    cli.refuse_unused_options(parser, options, accepted)
-    return {name: value for name, value in options.items() if name in accepted}
-
-
 def main(argv=None):
     parser, args = parse_args(argv)
-    tf = import_tensorflow_v1()  # imported after parsing, so that --help answers at once
-    tf.disable_eager_execution()  # TensorFlow 2 runs eagerly; placeholders need graph mode
+    ensure_model_folder(args.model)
+    if args.logdir:
+        ensure_writable_folder(args.logdir, "--logdir")
+    tf = import_tensorflow_v1()  # imported after the cheap checks, so that --help answers at once
     import NN_comp_graph
-    from keras.utils import Progbar
+    from nnlab.progress import StepProgress
     from nnlab.training_log import TF1TrainingLog
 
     # 1. Load the data: pixels scaled to [0, 1], labels one-hot.
@@ -77,9 +59,6 @@ def main(argv=None):
     cli.check_batch_size(parser, args.batch_size, len(x_train))
     batches_per_epoch = len(x_train) // args.batch_size
     steps = args.epochs * batches_per_epoch if args.epochs else args.steps
-    ensure_model_folder(args.model)
-    if args.logdir:
-        ensure_writable_folder(args.logdir, "--logdir")
 
     # 2. Build the computation graph on the two placeholders.
     tf.set_random_seed(args.seed)
@@ -87,7 +66,9 @@ def main(argv=None):
     builder = {None: NN_comp_graph.NN_comp_graph,
                True: NN_comp_graph.NN_comp_graph_with_hidden_layer,
                False: NN_comp_graph.NN_comp_graph_without_hidden_layer}[args.hidden]
-    options = network_options(parser, args, builder)
+    options = {name: getattr(args, name) for name in BUILDER_OPTIONS[builder.__name__]}
+    cli.refuse_unused_options(parser, {"hidden_units": args.hidden_units,
+                                       "activation": args.activation}, options)
     accuracy, train = builder(x_in, y_in, **options)
     cost = NN_comp_graph.node("cost")
 
@@ -97,9 +78,8 @@ def main(argv=None):
     shuffle_order = np.random.default_rng(args.seed)
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        log = (TF1TrainingLog(tf, sess, args.logdir, cost, accuracy)
-               if args.pictures or args.logdir else None)
-        progress = Progbar(steps, stateful_metrics=["cost"])
+        log = TF1TrainingLog(tf, sess, args.logdir, cost, accuracy)
+        progress = StepProgress(steps)
         for i in range(steps):
             if args.shuffle and i % batches_per_epoch == 0:
                 order = shuffle_order.permutation(len(x_train))
@@ -108,30 +88,30 @@ def main(argv=None):
             batch = {x_in: batch_x, y_in: batch_y}
             _, batch_cost = sess.run([train, cost], feed_dict=batch)
             if not np.isfinite(batch_cost):
-                print()  # end the progress bar's line
+                progress.interrupt()
                 raise SystemExit(f"error: the cost became {batch_cost} at step {i + 1}: "
                                  "lower --learning-rate; no model was saved")
-            progress.update(i + 1, [("cost", batch_cost)])
-            if log:
-                log.step(i + 1, batch, {x_in: x_test, y_in: y_test}, last=i + 1 == steps)
+            progress.update(i + 1, batch_cost)
+            log.step(i + 1, batch, {x_in: x_test, y_in: y_test}, last=i + 1 == steps)
 
         train_accuracy = sess.run(accuracy, feed_dict={x_in: x_train, y_in: y_train})
         print(f"Accuracy of trained model against training data: {train_accuracy:.4f}")
 
         # 4. Save the variables, and how to rebuild the graph they belong to.
-        metadata = {"builder": builder.__name__, "options": options, "dataset": args.dataset,
-                    "steps": steps, "batch_size": args.batch_size, "shuffle": args.shuffle,
-                    "seed": args.seed, "train_accuracy": float(train_accuracy)}
-        save_tf1_checkpoint(sess, tf.train.Saver(), args.model, metadata)
+        notes = {"builder": builder.__name__, "options": options, "dataset": args.dataset,
+                 "data": datasets.local_source(args.dataset, args.data), "steps": steps,
+                 "batch_size": args.batch_size, "shuffle": args.shuffle, "seed": args.seed,
+                 "train_accuracy": float(train_accuracy)}
+        save_tf1_checkpoint(sess, tf.train.Saver(), args.model, notes)
     print(f"Model saved to {args.model}")
 
     # 5. Pictures: how cost and accuracy changed while training.
+    log.close()
     if args.logdir:
-        log.close()
         print(f"TensorBoard logs in {args.logdir}: view them with tensorboard --logdir {args.logdir}")
     if args.pictures:
         plots.save_training_curves(log.history.curves, "step", args.model)
 
 
 if __name__ == "__main__":
-    cli.run_training(main)
+    run_training(main)

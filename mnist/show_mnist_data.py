@@ -1,12 +1,14 @@
-"""Show MNIST images with their labels.
+"""Show the first 600 MNIST training digits in one picture, with their labels.
 
 Machine Learning in Practice #3, slide "MNIST Dataset": 28x28 grey images of handwritten
-digits, 60,000 for training and 10,000 for testing.  Opens a window where there is a
-display; writes a PNG (and prints its path) where there is none or with --save.
+digits, 60,000 for training and 10,000 for testing.  As the 2019 script: one mosaic of
+30 x 20 digits, then the shapes, the first ten labels, and the 600 labels as 20 rows of
+30, laid out like the picture, so that each digit can be matched to its label.  The
+picture opens in a window where there is a display and is saved to model/mnist_data.png.
 
-    python show_mnist_data.py                         # the first 16 training images
-    python show_mnist_data.py --split test --count 32
-    python show_mnist_data.py --indices 0 7 42 --save digits.png
+    python show_mnist_data.py                         # the first 600 training digits
+    python show_mnist_data.py --split test --offset 600
+    python show_mnist_data.py --indices 0 7 42 --dataset fashion_mnist --names
 """
 
 import os
@@ -14,25 +16,14 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
-from nnlab import cli, datasets, plots
+from nnlab import cli, viewer
 
-
-def parse_args(argv=None):
-    parser = cli.parser(__doc__.splitlines()[0])
-    cli.add_data_arguments(parser)
-    cli.add_viewer_arguments(parser)
-    return parser, parser.parse_args(argv)
+COLUMNS, ROWS = 30, 20
 
 
 def main(argv=None):
-    parser, args = parse_args(argv)
-    if args.save:
-        plots.ensure_writable(args.save)
-    data = datasets.load(args.dataset, args.data, args.mirror)
-    indices = cli.chosen_indices(parser, args, len(data.y_train if args.split == "train"
-                                                   else data.y_test))
-    figure = plots.data_samples(data, args.split, indices)
-    plots.show_or_save(figure, args.save, f"{args.dataset}_{args.split}_samples.png")
+    parser, args = cli.parse(__doc__, argv, cli.data(), cli.viewer(COLUMNS, ROWS))
+    viewer.show(parser, args, COLUMNS, ROWS)
 
 
 if __name__ == "__main__":

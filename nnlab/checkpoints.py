@@ -1,52 +1,125 @@
-"""Save and restore trained networks without ever leaving a half-written file in place.
+"""Save and restore trained networks, and the notes beside them, never half-written.
 
-A TF1 checkpoint is several files (``.index``, ``.data-*``, ``.meta``) plus, here, a
-``.json`` that records how the network was built, so that Test_NN.py rebuilds the same
-graph without repeating the training flags.  Everything is first written to a scratch
-folder beside the target and only then moved over the previous model, the ``.json``
-last; an error or Ctrl-C before that leaves the last good model untouched.  Keras models
-are written to a scratch file and renamed in one step.
+Beside every model the training scripts write ``<model>.json``, the notes: which data it
+was trained on (data set, local copy, CIFAR-10 training size and scaling) and, for a TF1
+checkpoint, how to rebuild its graph.  The test scripts follow them, so a Train/Test pair
+needs no repeated flags.  A TF1 checkpoint (``.index``, ``.data-*``, ``.meta``) is first
+written to a scratch folder beside the target and only then moved over the previous one,
+the notes last; a Keras model goes to a scratch file renamed in one step.  An error or
+Ctrl-C before that leaves the last good model untouched.  Notes read back are checked
+field by field: only the two builders of NN_comp_graph.py can ever be named.
 """
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import tempfile
 
+from nnlab import plots
+from nnlab.choices import (ACTIVATIONS, BUILDER_OPTIONS, COSTS, DATASETS, INITIALIZATIONS,
+                           OPTIMIZERS)
 from nnlab.paths import ensure_model_folder
 
+OPTION_CHECKS = {
+    "hidden_units": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 100_000,
+    "activation": lambda v: v in ACTIVATIONS,
+    "init": lambda v: v in INITIALIZATIONS,
+    "optimizer": lambda v: v in OPTIMIZERS,
+    "learning_rate": lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                             and math.isfinite(v) and v > 0),
+    "cost": lambda v: v in COSTS,
+}
 
-def metadata_path(checkpoint):
-    return checkpoint + ".json"
+
+def notes_path(model_path):
+    return model_path + ".json"
 
 
-def save_tf1_checkpoint(session, saver, checkpoint, metadata):
-    """Write `session`'s variables to `checkpoint` (a path prefix) and `metadata` beside it."""
+def write_notes(model_path, notes):
+    """The notes beside the model, replaced in one step."""
+    folder = os.path.dirname(os.path.abspath(model_path))
+    handle, scratch = tempfile.mkstemp(dir=folder, prefix=".notes.")
+    with os.fdopen(handle, "w") as file:
+        json.dump(notes, file, indent=2)
+    os.replace(scratch, notes_path(model_path))
+
+
+def read_notes(model_path, train_script):
+    """The notes beside a model: {} when there are none, a one-line error when unusable."""
+    path = notes_path(model_path)
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path) as file:
+            notes = json.load(file)
+    except (OSError, ValueError, RecursionError) as error:
+        raise SystemExit(f"error: {path} is unreadable ({type(error).__name__}): run "
+                         f"{train_script} again") from None
+    problem = _notes_problem(notes)
+    if problem:
+        raise SystemExit(f"error: {path} is not usable ({problem}): run {train_script} again")
+    return notes
+
+
+def _notes_problem(notes):
+    if not isinstance(notes, dict):
+        return f"a JSON {type(notes).__name__}, not an object"
+    if notes.get("dataset", "mnist") not in DATASETS:
+        return f"unknown data set {str(notes.get('dataset'))[:40]!r}"
+    if not isinstance(notes.get("data"), (str, type(None))):
+        return "data is not a path"
+    if not isinstance(notes.get("train_size"), (int, type(None))) or \
+            not isinstance(notes.get("scale", False), bool):
+        return "train_size or scale of the wrong type"
+    return None
+
+
+def read_tf1_notes(checkpoint, train_script):
+    """How the checkpoint's network was built, checked; a clear error when there is none."""
+    if not os.path.exists(checkpoint + ".index"):
+        raise SystemExit(f"error: no trained model at {checkpoint}: run {train_script} first")
+    notes = read_notes(checkpoint, train_script)
+    builder, options = notes.get("builder"), notes.get("options")
+    problem = None
+    if not notes:
+        problem = "it is missing"
+    elif builder not in BUILDER_OPTIONS:
+        problem = f"{str(builder)[:40]!r} is not one of NN_comp_graph.py's network builders"
+    elif "dataset" not in notes:
+        problem = "it does not say which data set the network was trained on"
+    elif not isinstance(options, dict):
+        problem = "its options are not an object"
+    else:
+        for name, value in options.items():
+            if name not in BUILDER_OPTIONS[builder]:
+                problem = f"{builder} takes no option {str(name)[:40]!r}"
+            elif not OPTION_CHECKS[name](value):
+                problem = f"option {name} = {str(value)[:40]!r} is not valid"
+            if problem:
+                break
+    if problem:
+        raise SystemExit(f"error: {notes_path(checkpoint)} is not usable ({problem}): run "
+                         f"{train_script} again")
+    return notes
+
+
+def save_tf1_checkpoint(session, saver, checkpoint, notes):
+    """Write `session`'s variables to `checkpoint` (a path prefix) and the notes beside it."""
     folder = ensure_model_folder(checkpoint)
     name = os.path.basename(checkpoint)
     scratch = tempfile.mkdtemp(prefix=f".{name}.", dir=folder)
     try:
         saver.save(session, os.path.join(scratch, name), write_state=False)
         with open(os.path.join(scratch, name + ".json"), "w") as file:
-            json.dump(metadata, file, indent=2)
+            json.dump(notes, file, indent=2)
         produced = sorted(os.listdir(scratch), key=lambda file_name: file_name.endswith(".json"))
         for file_name in produced:
             os.replace(os.path.join(scratch, file_name), os.path.join(folder, file_name))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def read_metadata(checkpoint, train_script):
-    """How the checkpoint's network was built; a clear error when there is no usable checkpoint."""
-    if not os.path.exists(checkpoint + ".index"):
-        raise SystemExit(f"error: no trained model at {checkpoint}: run {train_script} first")
-    try:
-        with open(metadata_path(checkpoint)) as file:
-            return json.load(file)
-    except (OSError, ValueError) as error:
-        raise SystemExit(f"error: {metadata_path(checkpoint)} is missing or unreadable ({error}): "
-                         f"run {train_script} again") from None
+    plots.remove_test_pictures(checkpoint)
 
 
 def restore_tf1_checkpoint(session, saver, checkpoint, train_script, errors):
@@ -76,8 +149,8 @@ def keras_warnings_silenced():
         logging.set_verbosity(verbosity)
 
 
-def save_keras_model(model, path):
-    """model.save(path), atomically: the previous file stays until the new one is complete."""
+def save_keras_model(model, path, notes):
+    """model.save(path) and the notes, atomically: the previous model stays until both are done."""
     folder = ensure_model_folder(path)
     extension = os.path.splitext(path)[1]
     handle, scratch = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=extension,
@@ -91,9 +164,11 @@ def save_keras_model(model, path):
     finally:
         if os.path.exists(scratch):
             os.remove(scratch)
+    write_notes(path, notes)
+    plots.remove_test_pictures(path)
 
 
-def load_keras_model(path, train_script, input_size):
+def load_keras_model(path, train_script, input_size, output_size=10):
     """keras.models.load_model with one-line errors for every way the file can be wrong."""
     import keras
 
@@ -104,20 +179,29 @@ def load_keras_model(path, train_script, input_size):
         raise SystemExit(f"error: no trained model at {path}: run {train_script} first")
     try:
         with keras_warnings_silenced():
-            model = keras.models.load_model(path)
+            model = keras.models.load_model(path, compile=False)
     except Exception as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise SystemExit(f"error: {path} is not a Keras model or is damaged ({reason}): "
+        raise SystemExit(f"error: {path} is not a Keras model or is damaged ({reason[:200]}): "
                          f"run {train_script} again") from None
     if input_width(model) != input_size:
         raise SystemExit(f"error: {path} takes inputs of {input_width(model)} values, not "
                          f"{input_size}: it was not made by {train_script}")
+    if output_width(model) != output_size:
+        raise SystemExit(f"error: {path} gives {output_width(model)} outputs, not one per class "
+                         f"({output_size}): it was not made by {train_script}")
     return model
 
 
 def input_width(model):
     """How many values one input of a Keras model has (None for several inputs)."""
-    return model.input_shape[-1] if isinstance(model.input_shape, tuple) else None
+    shape = getattr(model, "input_shape", None)
+    return shape[-1] if isinstance(shape, tuple) and len(shape) == 2 else None
+
+
+def output_width(model):
+    shape = getattr(model, "output_shape", None)
+    return shape[-1] if isinstance(shape, tuple) and len(shape) == 2 else None
 
 
 def check_keras_model(model, input_size, source):
@@ -129,23 +213,9 @@ def check_keras_model(model, input_size, source):
     if input_width(model) != input_size:
         raise SystemExit(f"error: {source} gives a model with {input_width(model)} inputs; it "
                          f"needs {input_size}")
+    if output_width(model) != 10:
+        raise SystemExit(f"error: {source} gives a model with {output_width(model)} outputs; it "
+                         "needs 10, one per class")
     if not model.compiled:
         raise SystemExit(f"error: {source} returns a model that is not compiled: call "
                          "model.compile(...) before returning it")
-
-
-def write_training_notes(model_path, notes):
-    """Keep what testing needs to know about the training (e.g. input scaling) beside the model."""
-    handle, scratch = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(model_path)))
-    with os.fdopen(handle, "w") as file:
-        json.dump(notes, file, indent=2)
-    os.replace(scratch, metadata_path(model_path))
-
-
-def read_training_notes(model_path):
-    """The notes written by write_training_notes, or {} when there are none."""
-    try:
-        with open(metadata_path(model_path)) as file:
-            return json.load(file)
-    except (OSError, ValueError):
-        return {}

@@ -16,13 +16,17 @@ the program with a one-line message that names the file and says what to do.
 """
 
 import gzip
+import io
 import os
 import pickle
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
+
+from nnlab.quiet_tensorflow import import_tensorflow
 
 MIRROR_ENV_VAR = "NNLAB_MIRROR"
 KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
@@ -92,16 +96,23 @@ def load(name, data=None, mirror=None, cache_dir=None):
     info = DATASETS[name]
     path = data or os.environ.get(info.env_var)
     if path:
-        source = path
-        arrays = _read_local(info, os.path.expanduser(path))
-    else:
-        mirror = mirror or os.environ.get(MIRROR_ENV_VAR)
-        source, arrays = _read_cached_or_download(info, mirror, cache_dir)
-    try:
-        return Dataset(*_validated(info, arrays), info=info, source=source)
-    except DataError as error:
-        raise SystemExit(f"error: {source} does not hold {info.title} as expected ({error}): "
-                         "point --data at a good copy") from None
+        source = os.path.abspath(os.path.expanduser(path))
+        arrays = _read_local(info, source)
+        try:
+            return Dataset(*_validated(info, arrays), info=info, source=source)
+        except DataError as error:
+            raise SystemExit(f"error: {source} does not hold {info.title} as expected ({error}): "
+                             "point --data at a good copy") from None
+    mirror = mirror or os.environ.get(MIRROR_ENV_VAR)
+    source, arrays = _read_cached_or_download(info, mirror, cache_dir)
+    return Dataset(*arrays, info=info, source=source)
+
+
+def local_source(name, data=None):
+    """The local copy recorded beside a model: --data, else the data set's environment
+    variable (None: Keras' cache or a download, found again the same way)."""
+    path = data or os.environ.get(DATASETS[name].env_var)
+    return os.path.abspath(os.path.expanduser(path)) if path else None
 
 
 def flat_images(images, scale=True):
@@ -114,7 +125,7 @@ def flat_images(images, scale=True):
 
 def one_hot(labels, num_classes=10):
     """Class ids as one-hot rows, with Keras' own to_categorical."""
-    from keras.utils import to_categorical
+    to_categorical = import_tensorflow().keras.utils.to_categorical
     return to_categorical(labels, num_classes).astype(np.float32)
 
 
@@ -143,12 +154,41 @@ def _read_path(info, path):
 
 
 def _read_cached_or_download(info, mirror, cache_dir):
-    from keras.utils import get_file  # imported here: only a download needs it
-
-    base = mirror.rstrip("/") + "/" if mirror else info.origin
+    """From Keras' cache when it holds good arrays (whatever their checksum), else downloaded."""
     # get_file quietly switches to /tmp/.keras when the cache folder does not exist yet.
     cache_dir = cache_dir or os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras")
+    cache_folder = os.path.join(cache_dir, info.cache_subdir)
+    cached = [os.path.join(cache_folder, file_name) for file_name, _ in info.files]
+    damaged = None
+    if all(os.path.isfile(path) for path in cached):
+        try:
+            source, arrays = _read_downloaded(info, cached)
+            return source, _validated(info, arrays)
+        except DataError as error:
+            damaged = str(error)
     os.makedirs(cache_dir, exist_ok=True)
+    paths = _download(info, mirror, cache_dir, cache_folder, damaged)
+    try:
+        source, arrays = _read_downloaded(info, paths)
+        return source, _validated(info, arrays)
+    except DataError as error:
+        raise SystemExit(f"error: {error}") from None
+
+
+def _read_downloaded(info, paths):
+    if info.name == "cifar10":
+        return paths[0], _read_cifar_tar(paths[0])
+    if info.name == "mnist":
+        return paths[0], _read_npz(paths[0])
+    return os.path.dirname(paths[0]), _read_idx_files(paths)
+
+
+def _download(info, mirror, cache_dir, cache_folder, damaged):
+    get_file = import_tensorflow().keras.utils.get_file
+    base = mirror.rstrip("/") + "/" if mirror else info.origin
+    names = ", ".join(file_name for file_name, _ in info.files)
+    cache_advice = (f"or put a good copy of {names} in {cache_folder}" if not damaged else
+                    f"or replace the damaged copy in {cache_folder} ({damaged})")
     paths = []
     for file_name, file_hash in info.files:
         url = base + file_name
@@ -160,18 +200,12 @@ def _read_cached_or_download(info, mirror, cache_dir):
                              "(a broken download or a wrong mirror): try again, use another "
                              "--mirror, or give a local copy with --data") from None
         except Exception as error:
+            reason = " ".join(str(error).split())[:200]
             raise SystemExit(
-                f"error: cannot download {info.title} from {url} ({error}). Options: --data PATH "
+                f"error: cannot download {info.title} from {url} ({reason}). Options: --data PATH "
                 f"(or ${info.env_var}) to a local copy; --mirror URL (or ${MIRROR_ENV_VAR}) to "
-                f"a reachable copy; or put {file_name} in ~/.keras/datasets") from None
-    try:
-        if info.name == "cifar10":
-            return paths[0], _read_cifar_tar(paths[0])
-        if info.name == "mnist":
-            return paths[0], _read_npz(paths[0])
-        return os.path.dirname(paths[0]), _read_idx_files(paths)
-    except DataError as error:
-        raise SystemExit(f"error: {error}") from None
+                f"a reachable copy; {cache_advice}") from None
+    return paths
 
 
 def _read_npz(path):
@@ -238,22 +272,39 @@ def _read_cifar_folder(path):
 
 def _read_cifar_tar(path):
     try:
-        with tarfile.open(path, "r:gz") as archive:
+        # Read to the end: only then does gzip check its CRC and notice damaged bytes inside.
+        with gzip.open(path, "rb") as file:
+            content = file.read()
+        with tarfile.open(fileobj=io.BytesIO(content), mode="r:") as archive:
             batches = []
             for name in CIFAR_BATCHES:
                 member = archive.extractfile(f"{CIFAR_FOLDER}/{name}")
                 batches.append(_read_cifar_batch(member, f"{path}:{name}"))
     except KeyError as error:
         raise DataError(f"{path} lacks {error}: it is not the official cifar-10-python.tar.gz") from None
-    except (tarfile.TarError, OSError, EOFError) as error:
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
         raise DataError(f"{path} is corrupt or truncated ({error}): download it again") from None
     return _join_cifar_batches(batches)
 
 
+class _ArraysOnly(pickle.Unpickler):
+    """An unpickler that builds numpy arrays, lists, dicts, numbers and strings, and nothing
+    else: a CIFAR-10 batch is a pickle, and a pickle from elsewhere could run any code."""
+
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
+               ("numpy._core.multiarray", "scalar"), ("_codecs", "encode")}
+
+    def find_class(self, module, name):
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"it asks for {module}.{name}, which a data file never "
+                                     "needs (only arrays are loaded)")
+
+
 def _read_cifar_batch(file, name):
-    # The official Python version of CIFAR-10 is a pickle; only load copies you trust.
     try:
-        batch = pickle.load(file, encoding="bytes")
+        batch = _ArraysOnly(file, encoding="bytes").load()
         images = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
         labels = np.asarray(batch[b"labels"], dtype=np.uint8)
     except Exception as error:
@@ -273,6 +324,8 @@ def _validated(info, arrays):
     x_train, y_train, x_test, y_test = arrays
     checked = []
     for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
+        if not len(images):
+            raise DataError(f"x_{split} holds no image")
         if images.ndim != 1 + len(info.image_shape) or images.shape[1:] != info.image_shape:
             raise DataError(f"x_{split} has shape {images.shape}, expected (N, "
                             f"{', '.join(map(str, info.image_shape))})")

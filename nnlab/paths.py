@@ -34,9 +34,10 @@ def ensure_model_folder(model_path):
 
 
 def picture_path(model_path, name, folder=None):
-    """Where a picture about a model goes: model/mnist_model.ckpt -> model/mnist_model_NAME.png."""
-    stem = os.path.basename(model_path)
-    for extension in (".ckpt", ".h5", ".keras"):
-        if stem.endswith(extension):
-            stem = stem[:-len(extension)]
+    """Where a picture about a model goes: model/mnist_NN_model.h5 -> model/mnist_NN_model_h5_NAME.png.
+
+    The model's extension is part of the name, so that the TF1 checkpoint and the Keras
+    model of the same lab (mnist_NN_model.ckpt, mnist_NN_model.h5) keep their own pictures.
+    """
+    stem = os.path.basename(model_path).replace(".", "_")
     return os.path.join(folder or os.path.dirname(os.path.abspath(model_path)), f"{stem}_{name}.png")

@@ -102,14 +102,22 @@ def predictions(images, actual, predicted, class_names, title="Test images: actu
 
 
 def training_curves(history, x_label):
-    """Cost and accuracy against steps or epochs. `history` maps a curve's name to (xs, ys)."""
+    """Cost and accuracy against steps or epochs. `history` maps a curve's name to (xs, ys).
+
+    Curves of few points are drawn with markers (a 1-epoch run shows its one point); epochs
+    are whole numbers on the axis.
+    """
+    from matplotlib.ticker import MaxNLocator
+
     plt = pyplot()
     figure, (cost_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
     for name, (xs, ys) in history.items():
         axis = cost_axis if "cost" in name or "loss" in name else accuracy_axis
-        axis.plot(xs, ys, label=name)
+        axis.plot(xs, ys, label=name, marker="o" if len(xs) <= 30 else None)
     for axis, y_label in ((cost_axis, "cost"), (accuracy_axis, "accuracy")):
         axis.set_xlabel(x_label)
+        if x_label == "epoch":
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(y_label)
         axis.grid(alpha=0.3)
         if axis.lines:
@@ -166,6 +174,44 @@ def weight_templates(weights, class_names, image_shape=(28, 28)):
     return figure
 
 
+TEST_PICTURES = ("confusion", "mistakes", "weights", "samples", "hidden_units")
+
+
+def remove_test_pictures(model_path):
+    """Delete the test scripts' pictures of the model that was at `model_path`: a new model
+    replaces it, and they no longer describe what is there."""
+    for name in TEST_PICTURES:
+        path = picture_path(model_path, name)
+        if os.path.exists(path):
+            os.remove(path)
+
+
+def mosaic(images, columns, rows, border=2):
+    """The 2019 viewers' merge_figures: images pasted into one array with `border` pixels
+    between them, row by row (grey images stay 2-D, colour ones keep their channels)."""
+    height, width = images.shape[1:3]
+    shape = (rows * (height + border) + border, columns * (width + border) + border) + \
+        images.shape[3:]
+    canvas = np.full(shape, 255 if images.dtype == np.uint8 else 1, dtype=images.dtype)
+    for index, image in enumerate(images[:columns * rows]):
+        row, column = divmod(index, columns)
+        top, left = border + row * (height + border), border + column * (width + border)
+        canvas[top:top + height, left:left + width] = image
+    return canvas
+
+
+def data_mosaic(images, columns, rows, title):
+    """The viewers' picture: one mosaic, no ticks, grey digits on Greys_r as in 2019."""
+    plt = pyplot()
+    figure, axis = plt.subplots(figsize=(columns * 0.4 + 0.5, rows * 0.4 + 0.8))
+    axis.imshow(mosaic(images, columns, rows), cmap="Greys_r" if images.ndim == 3 else None)
+    axis.set_xticks([])
+    axis.set_yticks([])
+    axis.set_title(title)
+    figure.tight_layout()
+    return figure
+
+
 def draw_test_pictures(images, actual, predicted, class_names, which, model_path, folder=None,
                        weights=None):
     """The test scripts' pictures: confusion matrix, mistakes, and the softmax network's weights.
@@ -188,7 +234,10 @@ def draw_test_pictures(images, actual, predicted, class_names, which, model_path
                                  title=f"Misclassified test images (first {len(wrong)}): "
                                        "actual / predicted")
             paths.append(save(figure, picture_path(model_path, "mistakes", folder)))
-    if "weights" in which and weights is not None:
-        paths.append(save(weight_templates(weights, class_names, images.shape[1:]),
-                          picture_path(model_path, "weights", folder)))
+    if "weights" in which:
+        path = picture_path(model_path, "weights", folder)
+        if weights is not None:
+            paths.append(save(weight_templates(weights, class_names, images.shape[1:]), path))
+        elif os.path.exists(path):
+            os.remove(path)  # drawn for an earlier softmax model: it no longer applies
     return paths

@@ -1,5 +1,7 @@
 """What the test scripts print: accuracies, the overfitting verdict and sample predictions."""
 
+import os
+
 import numpy as np
 
 # The lecture: a test accuracy far below the training accuracy means overfitting.
@@ -33,3 +35,29 @@ def print_predictions(actual, predicted, class_names=None):
     for true_label, predicted_label in zip(actual, predicted):
         print(f"actual: {label_text(int(true_label), class_names)}, "
               f"predicted: {label_text(int(predicted_label), class_names)}")
+
+
+def say(message):
+    """A line saying what a script is about to do, before a step that prints nothing for a while."""
+    print(message + "...", flush=True)
+
+
+def recorded_data(args, notes, dataset):
+    """The local copy to load: --data, else the one recorded beside the model (if it is still
+    there and the data set is the recorded one), else None (cache, download, $*_DATA)."""
+    if args.data:
+        return args.data
+    recorded = notes.get("data")
+    if recorded and dataset == notes.get("dataset", dataset) and os.path.exists(recorded):
+        return recorded
+    return None
+
+
+def predicted_classes(model, images):
+    """The class a Keras model gives each image: the argmax of predict (Keras 3 has no
+    predict_classes).  Needs no compiled model."""
+    return np.argmax(model.predict(images, batch_size=100, verbose=0), axis=1)
+
+
+def accuracy(predicted, labels):
+    return float(np.mean(np.asarray(predicted) == np.asarray(labels)))

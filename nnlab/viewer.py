@@ -1,0 +1,47 @@
+"""The data viewers' work: the 2019 mosaic of images, and their labels printed in its layout."""
+
+import os
+
+import numpy as np
+
+from nnlab import datasets, plots
+from nnlab.paths import MODEL_DIR
+
+
+def show(parser, args, columns, rows):
+    """Load the data set, draw the mosaic, print shapes, first labels and the label grid."""
+    save_path = args.save or str(MODEL_DIR / f"{args.dataset}_data.png")
+    plots.ensure_writable(save_path)
+    data = datasets.load(args.dataset, args.data, args.mirror)
+    images, labels = (data.x_train, data.y_train) if args.split == "train" else \
+        (data.x_test, data.y_test)
+    if args.indices:
+        wrong = [index for index in args.indices if index >= len(labels)]
+        if wrong:
+            parser.error(f"argument --indices: {wrong[0]} is outside 0..{len(labels) - 1}")
+        chosen = np.array(args.indices)
+        rows = -(-len(chosen) // columns)
+        columns = min(columns, len(chosen))
+    else:
+        if args.offset >= len(labels):
+            parser.error(f"argument --offset: {args.offset} is outside 0..{len(labels) - 1}")
+        chosen = np.arange(args.offset, min(args.offset + columns * rows, len(labels)))
+        rows = -(-len(chosen) // columns)
+
+    print(f"x_{args.split}.shape: {images.shape}, y_{args.split}.shape: {labels.shape}")
+    print(f"y_{args.split}[:10]: {labels[:10].tolist()}")
+    title = (f"{data.info.title} {args.split} images " +
+             (f"{chosen[0]}..{chosen[-1]}" if not args.indices else "chosen") +
+             f", {columns} x {rows}, labels printed in the same layout")
+    pictures = images[chosen]
+    if images.ndim == 4:
+        pictures = pictures / 255.0  # colour images as in 2019's show_cifar_data.py
+    figure = plots.data_mosaic(pictures, columns, rows, title)
+    print(f"Labels of the {len(chosen)} images, row by row as in the picture:")
+    width = max(len(name) for name in data.info.class_names) if args.names else 1
+    for row in range(rows):
+        row_labels = labels[chosen[row * columns:(row + 1) * columns]]
+        print(" ".join(f"{data.info.class_names[label] if args.names else label:>{width}}"
+                       for label in row_labels))
+    plots.save(figure, os.path.abspath(save_path))
+    plots.show_saved()
