@@ -24,9 +24,8 @@ def rebuild(config, keras):
 
 def resolve(kind, value):
     """A built-in Keras loss or optimizer from its saved form (a name or a serialized object)."""
-    if isinstance(value, str):
-        return kind.get(value)
-    return kind.deserialize(value)
+    found = kind.get(value) if isinstance(value, str) else kind.deserialize(value)
+    return found() if isinstance(found, type) else found  # older Keras 3 returns the class
 
 
 def compiled_parts(compile_config, keras):

@@ -57,7 +57,13 @@ def default_workers(memory_mb):
 
 
 def parse_args(argv=None):
-    parser = cli.parser(__doc__.splitlines()[0])
+    parser, args = cli.parse(__doc__, argv, class_flags, cli.data(("cifar10",)),
+                             cli.cifar_inputs(), cli.training(epochs=15), limit_flags)
+    args.workers = args.workers or default_workers(args.memory)
+    return parser, args
+
+
+def class_flags(parser):
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                         help="a student's .py file, or a folder of them")
     parser.add_argument("--out", metavar="DIR", default="grades",
@@ -66,9 +72,9 @@ def parse_args(argv=None):
                         help="points per check and the accuracy rule")
     parser.add_argument("--regrade", action="store_true",
                         help="grade again submissions already graded with the same settings")
-    cli.add_data_arguments(parser, datasets=("cifar10",), env_var="CIFAR10_DATA")
-    cli.add_cifar_data_arguments(parser)
-    cli.add_training_arguments(parser, batch_size=100, epochs=15)
+
+
+def limit_flags(parser):
     limits = parser.add_argument_group("sandbox and limits per submission")
     limits.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
                         help="bwrap: confine each submission with bubblewrap (Linux); process: "
@@ -80,9 +86,6 @@ def parse_args(argv=None):
                         help="seconds each stage may take (building the model; training it)")
     limits.add_argument("--memory", type=cli.positive_int, default=8192, metavar="MB",
                         help="memory a submission's stages may use, in MiB")
-    args = parser.parse_args(argv)
-    args.workers = args.workers or default_workers(args.memory)
-    return parser, args
 
 
 def choose_sandbox(parser, choice):

@@ -117,6 +117,13 @@ def check_config(config):
         name = config.get("class_name") if isinstance(config, dict) else type(config).__name__
         raise NotGradable(f"non-standard model {str(name)[:60]}: not graded automatically")
     _walk(config, 0)
+    compile_config = config.get("compile_config")
+    if isinstance(compile_config, dict):
+        for key, allowed in (("loss", LOSS_FUNCTIONS | LOSSES),
+                             ("optimizer", {name.lower() for name in OPTIMIZERS})):
+            value = compile_config.get(key)
+            if isinstance(value, str) and value not in allowed and value.lower() not in allowed:
+                raise NotGradable(f"non-standard {key} {value[:60]}: not graded automatically")
     layers = config.get("config", {}).get("layers")
     if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
         raise NotGradable("a model without a plain list of layers: not graded automatically")
@@ -148,6 +155,8 @@ def _walk(node, depth):
 
 def _check_object(node):
     name, module = node.get("class_name"), node.get("module")
+    if name == "__keras_tensor__" and "module" not in node:
+        return  # a functional model's connection between layers: shape, dtype, source layer
     registered = node.get("registered_name")
     kind = "layer" if module == "keras.layers" else "object"
     if name == "__lambda__" or name == "Lambda":

@@ -31,7 +31,7 @@ class StepProgress:
                                   f"cost: {cost:.4f}  " + ("\n" if last else ""))
                 self.stream.flush()
                 self.last_draw = now
-        elif last or step % self.every == 0:
+        elif last or step == 1 or step % self.every == 0:
             self.stream.write(f"step {step}/{self.total} - {self._time(now, step)} - "
                               f"cost: {cost:.4f}\n")
             self.stream.flush()

@@ -37,3 +37,9 @@ def test_course_default_on_fashion_mnist_never_turns_nan(run_script, tmp_path):
     costs = [float(cost) for cost in re.findall(r"cost: ([-+.\w]+)", output)]
     assert costs and all(math.isfinite(cost) for cost in costs)
     assert accuracy >= 0.75
+
+
+@needs_real_mnist
+def test_the_2019_test_script_reaches_the_book_accuracy(run_script, tmp_path):
+    from test_mnist_scripts import run_2019_test_nn
+    assert run_2019_test_nn(run_script, REAL_MNIST, tmp_path) >= 0.908
