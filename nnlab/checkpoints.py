@@ -179,7 +179,7 @@ def load_keras_model(path, train_script, input_size, output_size=10):
         raise SystemExit(f"error: no trained model at {path}: run {train_script} first")
     try:
         with keras_warnings_silenced():
-            model = keras.models.load_model(path, compile=False)
+            model = keras.models.load_model(path)
     except Exception as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise SystemExit(f"error: {path} is not a Keras model or is damaged ({reason[:200]}): "
@@ -190,6 +190,9 @@ def load_keras_model(path, train_script, input_size, output_size=10):
     if output_width(model) != output_size:
         raise SystemExit(f"error: {path} gives {output_width(model)} outputs, not one per class "
                          f"({output_size}): it was not made by {train_script}")
+    if not model.compiled:
+        raise SystemExit(f"error: {path} was saved without compile(), so it was not made by "
+                         f"{train_script}: run {train_script} again")
     return model
 
 

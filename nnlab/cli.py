@@ -198,6 +198,9 @@ def model_file(default, help_text, keras=False):
 
         def check(parser, args):
             extension = os.path.splitext(args.model)[1].lower()
+            if keras and os.path.exists(args.model + ".index"):
+                parser.error(f"argument --model: {args.model} is a TensorFlow 1 checkpoint from "
+                             "Train_NN.py, not a Keras model: test it with Test_NN.py")
             if keras and extension not in KERAS_EXTENSIONS:
                 parser.error(f"argument --model: {args.model} must end in .h5 or .keras, "
                              "the formats Keras saves")

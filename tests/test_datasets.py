@@ -204,6 +204,44 @@ def test_cifar_partial_archive(tmp_path, cifar_arrays):
         datasets.load("cifar10", str(archive))
 
 
+def test_cifar_archive_damaged_in_the_middle_is_refused(tmp_path, cifar_arrays):
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    write_cifar_tar(archive, cifar_arrays)
+    content = bytearray(archive.read_bytes())
+    middle = len(content) // 2
+    content[middle:middle + 16] = bytes(16)
+    archive.write_bytes(bytes(content))
+    with pytest.raises(SystemExit, match=r"is corrupt or truncated"):
+        datasets.load("cifar10", str(archive))
+
+
+class RunsCode:
+    """What a hostile pickle carries: a call to run when it is loaded."""
+
+    def __reduce__(self):
+        return (os.system, ("touch ran_code",))
+
+
+def test_cifar_batch_that_runs_code_is_refused(tmp_path, cifar_arrays, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    x_train, y_train, x_test, y_test = cifar_arrays
+    for name in datasets.CIFAR_BATCHES:
+        (folder / name).write_bytes(cifar_batch(x_test, y_test))
+    (folder / "data_batch_3").write_bytes(pickle.dumps({b"data": RunsCode(), b"labels": [1]}))
+    with pytest.raises(SystemExit, match=r"data_batch_3 is corrupt.*posix.system|system"):
+        datasets.load("cifar10", str(folder))
+    assert not (tmp_path / "ran_code").exists()
+
+
+def test_npz_with_an_empty_split_is_refused(tmp_path, mnist_arrays):
+    x_train, y_train, x_test, y_test = mnist_arrays
+    path = write_npz(tmp_path / "empty.npz", [x_train, y_train, x_test[:0], y_test[:0]])
+    with pytest.raises(SystemExit, match=r"x_test holds no image"):
+        datasets.load("mnist", path)
+
+
 def test_cifar_environment_variable(tmp_path, cifar_arrays, monkeypatch):
     monkeypatch.setenv("CIFAR10_DATA", write_npz(tmp_path / "c.npz", cifar_arrays))
     assert_same(datasets.load("cifar10"), cifar_arrays)
@@ -256,8 +294,39 @@ def test_offline_with_nothing_cached_lists_the_options(served_mnist, monkeypatch
         datasets.load("mnist", cache_dir=str(tmp_path / "cache"))
     message = str(failure.value)
     assert "cannot download MNIST" in message and "\n" not in message
-    for option in ("--data PATH", "$MNIST_DATA", "--mirror URL", "$NNLAB_MIRROR", "~/.keras/datasets"):
+    for option in ("--data PATH", "$MNIST_DATA", "--mirror URL", "$NNLAB_MIRROR",
+                   f"put a good copy of mnist.npz in {tmp_path / 'cache' / 'datasets'}"):
         assert option in message
+
+
+def test_a_good_copy_in_the_cache_is_used_offline_whatever_its_bytes(mnist_arrays, monkeypatch,
+                                                                     tmp_path):
+    monkeypatch.setitem(datasets.DATASETS, "mnist", dataclasses.replace(
+        datasets.DATASETS["mnist"], origin="http://127.0.0.1:9/"))
+    monkeypatch.delenv("MNIST_DATA", raising=False)
+    monkeypatch.delenv(datasets.MIRROR_ENV_VAR, raising=False)
+    cache = tmp_path / "cache"
+    (cache / "datasets").mkdir(parents=True)
+    write_npz(cache / "datasets" / "mnist.npz", mnist_arrays)  # not Keras' bytes, same arrays
+    dataset = datasets.load("mnist", cache_dir=str(cache))
+    assert_same(dataset, mnist_arrays)
+    assert dataset.source == str(cache / "datasets" / "mnist.npz")
+
+
+def test_a_damaged_copy_in_the_cache_is_named_when_the_download_fails(mnist_arrays, monkeypatch,
+                                                                      tmp_path):
+    monkeypatch.setitem(datasets.DATASETS, "fashion_mnist", dataclasses.replace(
+        datasets.DATASETS["fashion_mnist"], origin="http://127.0.0.1:9/"))
+    monkeypatch.delenv("FASHION_MNIST_DATA", raising=False)
+    monkeypatch.delenv(datasets.MIRROR_ENV_VAR, raising=False)
+    folder = tmp_path / "cache" / "datasets" / "fashion-mnist"
+    folder.parent.mkdir(parents=True)
+    write_idx_folder(folder, mnist_arrays)
+    (folder / (IDX_NAMES[0] + ".gz")).write_bytes(b"\x1f\x8b broken")
+    with pytest.raises(SystemExit) as failure:
+        datasets.load("fashion_mnist", cache_dir=str(tmp_path / "cache"))
+    message = str(failure.value)
+    assert f"replace the damaged copy in {folder}" in message and "\n" not in message
 
 
 def test_fashion_mnist_download_checks_each_file(http_server, mnist_arrays, monkeypatch, tmp_path):
