@@ -10,8 +10,8 @@ import pytest
 from conftest import (REAL_CIFAR10, REPO_ROOT, accuracy_from, assert_clean_failure,
                       generated_arrays, needs_real_cifar10, write_npz)
 
-sys.path.insert(0, os.path.join(REPO_ROOT, "cifar"))
 TRAIN, TEST, SHOW = "cifar/Train_NN_cifar.py", "cifar/Test_NN_cifar.py", "cifar/show_cifar_data.py"
+REFERENCE = os.path.join(REPO_ROOT, "grader", "reference_solution.py")
 
 
 @pytest.fixture
@@ -23,8 +23,8 @@ def cifar_npz(tmp_path):
 def test_reference_model_is_the_homeworks_network():
     from nnlab.quiet_tensorflow import import_tensorflow
     keras = import_tensorflow().keras
-    import homework_solution
-    model = homework_solution.NN_model()
+    from grader import reference_solution
+    model = reference_solution.NN_model()
     assert model.input_shape == (None, 3072)
     assert [(layer.units, layer.activation.__name__) for layer in model.layers] == [
         (3000, "sigmoid"), (2000, "sigmoid"), (10, "softmax")]
@@ -33,13 +33,31 @@ def test_reference_model_is_the_homeworks_network():
     assert isinstance(model.optimizer, keras.optimizers.SGD)
 
 
-def test_handout_imports_without_training_or_tensorflow():
+def test_handout_imports_keras_as_in_2019_and_trains_nothing():
     code = ("import sys; sys.path.insert(0, 'cifar'); import Train_NN_cifar as h; "
             "print(h.size_in, h.size_hidden1, h.size_hidden2, h.size_out, callable(h.NN_model)); "
-            "print('tensorflow' in sys.modules)")
+            "print(h.keras.__name__, h.Sequential.__name__, h.Dense.__name__, h.Activation.__name__)")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
-                            text=True, timeout=60)
-    assert result.stdout.split() == ["3072", "3000", "2000", "10", "True", "False"]
+                            text=True, timeout=120)
+    assert result.stdout.split() == ["3072", "3000", "2000", "10", "True", "keras", "Sequential",
+                                     "Dense", "Activation"]
+    assert result.stderr == ""  # TensorFlow's start-up noise stays hidden
+
+
+def test_an_answer_written_with_the_handouts_imports_trains(run_script, cifar_npz, tmp_path):
+    body = ("def NN_model(activation=\"sigmoid\", optimizer=\"sgd\"):\n"
+            "    model = Sequential()\n"
+            "    model.add(Dense(units=size_hidden1, input_dim=size_in))\n"
+            "    model.add(Activation(activation))\n"
+            "    model.add(Dense(units=size_hidden2, activation=activation))\n"
+            "    model.add(Dense(units=size_out, activation=\"softmax\"))\n"
+            "    model.compile(loss=\"categorical_crossentropy\", metrics=[\"accuracy\"], "
+            "optimizer=optimizer)\n    return model")
+    student = write_student(tmp_path, body)
+    result = run_script(student, "--data", cifar_npz, "--model", tmp_path / "m.h5", "--epochs", 1,
+                        "--train-size", 200)
+    assert result.returncode == 0, result.stderr
+    assert "15,241,010" in result.stdout and "Accuracy:" in result.stdout
 
 
 def test_unimplemented_handout_says_what_to_implement(run_script, cifar_npz, tmp_path):
@@ -51,22 +69,24 @@ def test_unimplemented_handout_says_what_to_implement(run_script, cifar_npz, tmp
 
 def test_reference_trains_and_tests_with_class_names_and_picture(run_script, cifar_npz, tmp_path):
     model = tmp_path / "cifar_NN_model.h5"
-    trained = run_script(TRAIN, "--reference", "--data", cifar_npz, "--epochs", 3, "--scale",
+    trained = run_script(TRAIN, "--solution", REFERENCE, "--data", cifar_npz, "--epochs", 3, "--scale",
                          "--activation", "relu", "--optimizer", "adam", "--learning-rate",
                          "0.0001", "--train-size", 300, "--model", model)
     assert trained.returncode == 0, trained.stderr
     assert "15,241,010" in trained.stdout and "val_accuracy" in trained.stdout
     assert accuracy_from(trained.stdout, "Accuracy:") > 0.5
-    assert json.load(open(str(model) + ".json")) == {"scale": True}
+    assert json.load(open(str(model) + ".json")) == {"dataset": "cifar10", "data": cifar_npz,
+                                                     "scale": True, "train_size": 300}
     assert trained.stderr == ""
 
-    tested = run_script(TEST, "--data", cifar_npz, "--model", model, "--korean")
+    tested = run_script(TEST, "--model", model, "--korean")  # the data, scale, size as recorded
+    assert "Measuring accuracy on 100 test and 300 training images..." in tested.stdout
     assert tested.returncode == 0, tested.stderr
     assert accuracy_from(tested.stdout, "against test data:") > 0.5  # scaled, as trained
     samples = [line for line in tested.stdout.splitlines() if line.startswith("actual: ")]
     korean = ("비행기", "자동차", "새", "고양이", "사슴", "개", "개구리", "말", "배", "트럭")
     assert len(samples) == 5 and all(any(f"({name})" in line for name in korean) for line in samples)
-    picture = tmp_path / "cifar_NN_model_samples.png"
+    picture = tmp_path / "cifar_NN_model_h5_samples.png"
     assert f"Picture saved to {picture}" in tested.stdout and picture.stat().st_size > 5000
 
     english = run_script(TEST, "--data", cifar_npz, "--model", model, "--samples", 2,
@@ -76,16 +96,16 @@ def test_reference_trains_and_tests_with_class_names_and_picture(run_script, cif
     english_samples = [line for line in english.stdout.splitlines() if line.startswith("actual: ")]
     assert len(english_samples) == 2
     assert all(any(f"({name})" in line for name in english_names) for line in english_samples)
-    assert os.listdir(tmp_path / "pictures") == ["cifar_NN_model_samples.png"]
+    assert os.listdir(tmp_path / "pictures") == ["cifar_NN_model_h5_samples.png"]
 
 
 @pytest.mark.parametrize("flags, words", [
     (["--train-size", "0"], ["--train-size", "positive"]),
-    (["--train-size", "401"], ["--train-size 401 is more than the 400 training images"]),
+    (["--train-size", "401"], ["--train-size: 401 is more than the 400 training images"]),
     (["--validation-split", "1"], ["--validation-split", "below 1"]),
 ])
 def test_bad_training_flags(run_script, cifar_npz, tmp_path, flags, words):
-    assert_clean_failure(run_script(TRAIN, "--reference", "--data", cifar_npz,
+    assert_clean_failure(run_script(TRAIN, "--solution", REFERENCE, "--data", cifar_npz,
                                     "--model", tmp_path / "m.h5", *flags), *words)
 
 
@@ -126,7 +146,8 @@ def test_student_model_without_parameters_rejects_experiment_flags(run_script, c
     student = write_student(tmp_path, body)
     result = run_script(student, "--data", cifar_npz, "--model", tmp_path / "m.h5",
                         "--activation", "relu")
-    assert_clean_failure(result, "--activation needs NN_model(activation=...)")
+    assert_clean_failure(result, "NN_model() must be callable as NN_model() and as "
+                                 "NN_model(activation=..., optimizer=...)")
     result = run_script(student, "--data", cifar_npz, "--model", tmp_path / "m.h5",
                         "--epochs", 1)
     assert result.returncode == 0, result.stderr
@@ -145,15 +166,23 @@ def test_test_script_errors(run_script, tmp_path):
     from nnlab import checkpoints
     from conftest import load_script
     mnist_model = load_script("mnist_keras/Train_NN_keras.py").NN_model_with_hidden_layer()
-    checkpoints.save_keras_model(mnist_model, str(tmp_path / "mnist.h5"))
+    checkpoints.save_keras_model(mnist_model, str(tmp_path / "mnist.h5"), {})
     assert_clean_failure(run_script(TEST, "--model", tmp_path / "mnist.h5"),
                          "inputs of 784 values, not 3072")
 
 
-def test_viewer_writes_png(run_script, cifar_npz, tmp_path):
-    result = run_script(SHOW, "--data", cifar_npz, "--count", 10, cwd=tmp_path)
+def test_viewer_shows_the_2019_mosaic_and_label_grid(run_script, cifar_npz, tmp_path):
+    result = run_script(SHOW, "--data", cifar_npz, "--save", tmp_path / "c.png")
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "cifar10_train_samples.png").stat().st_size > 5000
+    lines = result.stdout.splitlines()
+    assert lines[0] == "x_train.shape: (400, 32, 32, 3), y_train.shape: (400,)"
+    assert [len(row.split()) for row in lines[3:13]] == [15] * 10  # 150 labels, 10 rows of 15
+    assert (tmp_path / "c.png").stat().st_size > 5000
+    named = run_script(SHOW, "--data", cifar_npz, "--names", "--indices", 0, 1, 2,
+                       "--save", tmp_path / "n.png")
+    assert any(name in named.stdout.splitlines()[3] for name in ("cat", "dog", "ship", "frog",
+                                                                 "truck", "bird", "deer", "horse",
+                                                                 "airplane", "automobile"))
 
 
 def test_corrupt_data_archive(run_script, tmp_path):
@@ -167,7 +196,7 @@ def test_real_cifar10_small_subset_beats_chance(run_script, tmp_path):
     # The course settings (raw pixels, sigmoid, sgd) give 10-21% here, depending on the seed:
     # one epoch on 5,000 images is too little for them, so the test uses a quicker learner.
     model = tmp_path / "cifar.h5"
-    trained = run_script(TRAIN, "--reference", "--data", REAL_CIFAR10, "--train-size", 5000,
+    trained = run_script(TRAIN, "--solution", REFERENCE, "--data", REAL_CIFAR10, "--train-size", 5000,
                          "--epochs", 1, "--scale", "--activation", "relu", "--optimizer", "adam",
                          "--learning-rate", "0.0001", "--model", model)
     assert trained.returncode == 0, trained.stderr
