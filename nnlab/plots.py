@@ -114,10 +114,12 @@ def training_curves(history, x_label):
     for name, (xs, ys) in history.items():
         axis = cost_axis if "cost" in name or "loss" in name else accuracy_axis
         axis.plot(xs, ys, label=name, marker="o" if len(xs) <= 30 else None)
+    last = max((max(xs) for xs, _ in history.values() if xs), default=1)
     for axis, y_label in ((cost_axis, "cost"), (accuracy_axis, "accuracy")):
         axis.set_xlabel(x_label)
         if x_label == "epoch":
-            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+            axis.set_xlim(0.5, last + 0.5)
         axis.set_ylabel(y_label)
         axis.grid(alpha=0.3)
         if axis.lines:

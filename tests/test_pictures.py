@@ -40,11 +40,13 @@ def tf1_run(tmp_path_factory):
     """Train_NN.py --logdir, then Test_NN.py, on generated data."""
     from conftest import generated_arrays, write_npz
     folder = tmp_path_factory.mktemp("tf1")
-    # noisy enough that the network still makes mistakes to draw
-    data = write_npz(folder / "mnist.npz", generated_arrays((28, 28), noise=250))
+    # noisy, and five test images labelled wrongly: there are always mistakes to draw
+    x_train, y_train, x_test, y_test = generated_arrays((28, 28), noise=250)
+    y_test[:5] = (y_test[:5] + 1) % 10
+    data = write_npz(folder / "mnist.npz", [x_train, y_train, x_test, y_test])
     env = dict(os.environ, MPLBACKEND="Agg")
     env.pop("DISPLAY", None)
-    model, logdir = folder / "model" / "mnist_model.ckpt", folder / "runs" / "x"
+    model, logdir = folder / "model" / "mnist_NN_model.ckpt", folder / "runs" / "x"
     trained = subprocess.run([sys.executable, "mnist/Train_NN.py", "--data", data, "--steps", "250",
                               "--model", str(model), "--logdir", str(logdir)],
                              cwd=REPO_ROOT, env=env, capture_output=True, text=True)
@@ -67,15 +69,15 @@ def test_tf1_events_hold_the_graph_and_every_logged_point(tf1_run):
 def test_tf1_pictures_beside_the_model(tf1_run):
     assert tf1_run["tested"].returncode == 0, tf1_run["tested"].stderr
     folder = tf1_run["model"].parent
-    width, height = picture_size(folder / "mnist_model_curves.png")
+    width, height = picture_size(folder / "mnist_NN_model_ckpt_curves.png")
     assert width > 800 and 300 < height < 500  # two panels side by side
-    width, height = picture_size(folder / "mnist_model_confusion.png")
+    width, height = picture_size(folder / "mnist_NN_model_ckpt_confusion.png")
     assert 500 < width < 800 and 450 < height < 700
-    assert picture_size(folder / "mnist_model_mistakes.png")[0] > 300
-    width, height = picture_size(folder / "mnist_model_weights.png")
+    assert picture_size(folder / "mnist_NN_model_ckpt_mistakes.png")[0] > 300
+    width, height = picture_size(folder / "mnist_NN_model_ckpt_weights.png")
     assert width > 600 and height > 300  # 10 templates in 2 rows of 5
     for name in ("confusion", "mistakes", "weights"):
-        assert f"Picture saved to {folder / f'mnist_model_{name}.png'}" in tf1_run["tested"].stdout
+        assert f"Picture saved to {folder / f'mnist_NN_model_ckpt_{name}.png'}" in tf1_run["tested"].stdout
 
 
 def test_choose_pictures_and_their_folder(tf1_run, run_script):
@@ -84,17 +86,40 @@ def test_choose_pictures_and_their_folder(tf1_run, run_script):
                         "--model", tf1_run["model"], "--pictures", "confusion",
                         "--picture-dir", folder)
     assert result.returncode == 0, result.stderr
-    assert os.listdir(folder) == ["mnist_model_confusion.png"]
+    assert os.listdir(folder) == ["mnist_NN_model_ckpt_confusion.png"]
 
 
-def test_hidden_layer_network_has_no_weight_templates(run_script, mnist_npz, tmp_path):
-    model = tmp_path / "hidden.ckpt"
+def test_a_new_model_leaves_no_picture_of_the_old_one(run_script, mnist_npz, tmp_path):
+    model = tmp_path / "m.ckpt"
+    assert run_script("mnist/Train_NN.py", "--data", mnist_npz, "--steps", 5,
+                      "--no-pictures", "--model", model).returncode == 0
+    assert run_script("mnist/Test_NN.py", "--model", model).returncode == 0
+    assert (tmp_path / "m_ckpt_weights.png").exists()
     assert run_script("mnist/Train_NN.py", "--data", mnist_npz, "--steps", 5, "--hidden",
                       "--no-pictures", "--model", model).returncode == 0
-    assert run_script("mnist/Test_NN.py", "--data", mnist_npz, "--model", model).returncode == 0
-    assert sorted(set(os.listdir(tmp_path)) - {"keras_home", "mnist.npz"}) == ["hidden.ckpt.data-00000-of-00001", "hidden.ckpt.index",
-                                            "hidden.ckpt.json", "hidden.ckpt.meta",
-                                            "hidden_confusion.png", "hidden_mistakes.png"]
+    assert not any(name.endswith(".png") for name in os.listdir(tmp_path))  # all described the old
+    assert run_script("mnist/Test_NN.py", "--model", model).returncode == 0
+    pictures = sorted(name for name in os.listdir(tmp_path) if name.endswith(".png"))
+    assert "m_ckpt_weights.png" not in pictures  # a hidden-layer network has no templates
+    assert {"m_ckpt_confusion.png", "m_ckpt_mistakes.png"} <= set(pictures)
+
+
+def test_tf1_and_keras_pictures_of_one_lab_never_collide(run_script, mnist_npz, tmp_path):
+    for script, model in (("mnist/Train_NN.py", "lab.ckpt"), ("mnist_keras/Train_NN_keras.py",
+                                                               "lab.h5")):
+        result = run_script(script, "--data", mnist_npz, "--epochs", 1, "--model", tmp_path / model)
+        assert result.returncode == 0, result.stderr
+    assert {"lab_ckpt_curves.png", "lab_h5_curves.png"} <= set(os.listdir(tmp_path))
+
+
+def test_one_epoch_curves_show_their_point(tmp_path):
+    from nnlab import plots
+    figure = plots.training_curves({"loss": ([1], [0.5]), "accuracy": ([1], [0.8])}, "epoch")
+    axes = figure.axes
+    assert all(line.get_marker() == "o" for axis in axes for line in axis.lines)
+    figure.canvas.draw()
+    ticks = [tick for tick in axes[0].get_xticks() if axes[0].get_xlim()[0] <= tick <= axes[0].get_xlim()[1]]
+    assert ticks and all(float(tick).is_integer() for tick in ticks)
 
 
 def test_unwritable_logdir_fails_before_training(run_script, mnist_npz, tmp_path):
@@ -129,11 +154,11 @@ def test_keras_tensorboard_callback_and_pictures(run_script, mnist_npz, tmp_path
     assert tags["epoch_loss"] == 3 and tags["epoch_accuracy"] == 3
     _, tags = event_contents(str(logdir / "validation"))
     assert tags["epoch_loss"] == 3
-    assert picture_size(tmp_path / "k_curves.png")[0] > 800
+    assert picture_size(tmp_path / "k_h5_curves.png")[0] > 800
     tested = run_script("mnist_keras/Test_NN_keras.py", "--data", mnist_npz, "--model", model)
     assert tested.returncode == 0, tested.stderr
     for name in ("confusion", "mistakes", "weights"):  # no hidden layer: templates too
-        picture_size(tmp_path / f"k_{name}.png")
+        picture_size(tmp_path / f"k_h5_{name}.png")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("tensorboard") is None,
