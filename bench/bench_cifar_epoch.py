@@ -1,6 +1,6 @@
 """Time one epoch of the CIFAR-10 homework's reference model, against a bare Keras script.
 
-`python cifar/Train_NN_cifar.py --reference --epochs 1` and bench/bare_keras_cifar.py (load,
+`python cifar/Train_NN_cifar.py --solution grader/reference_solution.py --epochs 1` and bench/bare_keras_cifar.py (load,
 build, fit one epoch with validation_split=0.1, evaluate, save) run as whole processes,
 alternately, on the real CIFAR-10 ($CIFAR10_DATA or ../shared/data/cifar10.npz); prints each
 run, the medians and their ratio (target <= 1.10).
@@ -25,7 +25,8 @@ def main():
     cifar = data_file("cifar10.npz", "CIFAR10_DATA")
     with tempfile.TemporaryDirectory() as scratch:
         commands = {
-            "Train_NN_cifar.py": [PYTHON, "cifar/Train_NN_cifar.py", "--reference", "--data",
+            "Train_NN_cifar.py": [PYTHON, "cifar/Train_NN_cifar.py", "--solution",
+                                  "grader/reference_solution.py", "--data",
                                   cifar, "--epochs", "1", "--train-size", str(args.train_size),
                                   "--model", os.path.join(scratch, "suite.h5")],
             "bare Keras": [PYTHON, "bench/bare_keras_cifar.py", cifar, "1", str(args.train_size),

@@ -2,11 +2,11 @@
 
 1. `cifar/grade_homework.py` grading one correct submission (tests/homework_samples/correct.py)
    against bench/bare_keras_cifar.py doing the same work in one process (load, build, fit,
-   test accuracy); alternately, median ratio (target <= 1.10).  The grader checks the data
-   once before starting any worker, a fixed cost of about 1.5 s here: it weighs on tiny
-   trainings (--train-size 2000: ratio about 1.15) and vanishes on real ones.
+   test accuracy); alternately, median ratio (target <= 1.10).  The grader's fixed costs (its
+   data check, the sandboxed student stage, a second TensorFlow start) weigh on tiny
+   trainings and fade on real ones: the default is the whole training set for one epoch.
 2. Four correct submissions graded with --workers 2 against --workers 1, each on
-   --scaling-train-size images for one epoch (target <= 0.75).
+   --scaling-train-size images for one epoch (target <= 0.70).
 
 Real CIFAR-10 from $CIFAR10_DATA or ../shared/data/cifar10.npz.
 
@@ -26,10 +26,10 @@ CORRECT = os.path.join(REPO_ROOT, "tests", "homework_samples", "correct.py")
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="rounds of alternating runs")
-    parser.add_argument("--train-size", type=int, default=10000,
+    parser.add_argument("--train-size", type=int, default=50000,
                         help="training images for part 1")
     parser.add_argument("--epochs", type=int, default=1, help="epochs of training in part 1")
-    parser.add_argument("--scaling-train-size", type=int, default=2000,
+    parser.add_argument("--scaling-train-size", type=int, default=10000,
                         help="training images for each of the four submissions in part 2")
     args = parser.parse_args()
     cifar = data_file("cifar10.npz", "CIFAR10_DATA")
@@ -60,7 +60,7 @@ def main():
                                      "--out", os.path.join(scratch, f"grades-{workers}"),
                                      *small]
             for workers in (2, 1)}, args.repeats)
-        print_ratio(times, "2 worker(s)", "1 worker(s)", limit=0.75)
+        print_ratio(times, "2 worker(s)", "1 worker(s)", limit=0.70)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         commands = {
             "Train_NN_keras.py": [PYTHON, "mnist_keras/Train_NN_keras.py", "--data", mnist,
-                                  "--epochs", str(args.epochs),
+                                  "--epochs", str(args.epochs), "--hidden",
                                   "--model", os.path.join(scratch, "suite.h5")],
             "bare Keras": [PYTHON, "bench/bare_keras_mnist.py", mnist,
                            os.path.join(scratch, "bare.h5"), str(args.epochs)],

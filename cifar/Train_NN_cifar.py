@@ -20,7 +20,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import cli, datasets
-from nnlab.checkpoints import check_keras_model
+from nnlab.checkpoints import check_keras_model, load_solution
 from nnlab.optimizers import keras_optimizer
 from nnlab.paths import default_model_path, ensure_model_folder, ensure_writable_folder
 from nnlab.quiet_tensorflow import import_tensorflow
@@ -85,17 +85,6 @@ def build_model(parser, args):
                                                            f" ({error})"))
     check_keras_model(model, size_in, "NN_model()")
     return model
-
-
-def load_solution(path):
-    """NN_model from another file (a reference answer or a classmate's copy of the handout)."""
-    import runpy
-    if not os.path.isfile(path):
-        raise SystemExit(f"error: --solution {path} does not exist")
-    nn_model = runpy.run_path(path).get("NN_model")
-    if not callable(nn_model):
-        raise SystemExit(f"error: {path} defines no NN_model()")
-    return nn_model
 
 
 def main(argv=None):

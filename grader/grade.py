@@ -16,6 +16,7 @@ written as each submission finishes, so an interrupted run resumes where it stop
 """
 
 import concurrent.futures
+import dataclasses
 import hashlib
 import json
 import os
@@ -220,51 +221,74 @@ class TrustedStage:
             time.perf_counter() - self.start, self.output.text(), self.output.total)
 
 
+@dataclasses.dataclass
+class Built:
+    """What the student stage left: its run, its (untrusted) status, and the checked config."""
+    run: sandbox.StageRun
+    status: dict
+    config: dict = None
+    not_gradable: str = None
+    no_model: str = None
+
+    def error(self, timeout, memory_mb):
+        """Why there is no model to check (None when there is one, or one not gradable)."""
+        if self.config is not None or self.not_gradable:
+            return None
+        if self.run.timed_out:
+            return f"timed out after {timeout:g} s while building the model"
+        if self.run.memory_exceeded or "MemoryError" in (self.status.get("error") or ""):
+            return f"ran out of memory (limit {memory_mb} MiB)"
+        return self.status.get("error") or self.no_model or \
+            f"ended without a model (exit code {self.run.returncode})"
+
+
+def build_in_sandbox(path, private, mode, timeout, memory_mb):
+    """Run the student stage on a copy of `path` alone in a scratch folder under `private`."""
+    scratch = os.path.join(private, "scratch")
+    os.makedirs(scratch)
+    shutil.copyfile(path, os.path.join(scratch, SUBMISSION_NAME))
+    try:
+        run = sandbox.run_student_stage(mode, scratch, SUBMISSION_NAME, timeout, memory_mb)
+        built = Built(run, read_status(scratch))
+        try:
+            built.config = read_saved_config(os.path.join(scratch, MODEL_FILE))
+        except NotGradable as problem:
+            built.not_gradable = str(problem)
+        except NoModel as problem:
+            built.no_model = str(problem)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return built
+
+
 def grade_one(student, path, settings, args, mode):
     """Grade one submission: student stage in the sandbox, then the trusted stage."""
     threads = max(1, (os.cpu_count() or 1) // args.workers)
     with tempfile.TemporaryDirectory(prefix="grade-") as private:
-        scratch = os.path.join(private, "scratch")
-        os.makedirs(scratch)
-        shutil.copyfile(path, os.path.join(scratch, SUBMISSION_NAME))
         trusted = TrustedStage(settings, threads, args, private)
-        built = sandbox.run_student_stage(mode, scratch, SUBMISSION_NAME, args.timeout,
-                                          args.memory)
-        status = read_status(scratch)
-        config_path, not_gradable, no_model = None, None, None
-        try:
-            config = read_saved_config(os.path.join(scratch, MODEL_FILE))
+        built = build_in_sandbox(path, private, mode, args.timeout, args.memory)
+        config_path = None
+        if built.config is not None:
             config_path = os.path.join(private, "config.json")
             with open(config_path, "w") as file:
-                json.dump(config, file)
-        except NotGradable as problem:
-            not_gradable = str(problem)
-        except NoModel as problem:
-            no_model = str(problem)
-        shutil.rmtree(scratch, ignore_errors=True)
+                json.dump(built.config, file)
         records, trained = trusted.finish(config_path)
 
     fields, malformed = report.validated_records(records)
     with open(path, "rb") as file:
         source = file.read()
     result = {"student": student, "file": path, "sha256": hashlib.sha256(source).hexdigest(),
-              "settings": settings, "review": flags_in(source),
-              "sandbox": mode, "seconds": round(built.seconds + trained.seconds, 1),
-              "output_tail": (built.output[-1000:] + trained.output)[-report.MAX_TEXT:],
-              "output_bytes": built.output_bytes + trained.output_bytes,
-              "problems": status.get("problems", []), "tripwire": status.get("flags", []),
-              **fields}
-    result["not_gradable"] = not_gradable or fields["not_gradable"]
+              "settings": settings, "review": flags_in(source), "sandbox": mode,
+              "seconds": round(built.run.seconds + trained.seconds, 1),
+              "output_tail": (built.run.output[-1000:] + trained.output)[-report.MAX_TEXT:],
+              "output_bytes": built.run.output_bytes + trained.output_bytes,
+              "problems": built.status.get("problems", []),
+              "tripwire": built.status.get("flags", []), **fields}
+    result["not_gradable"] = built.not_gradable or fields["not_gradable"]
     if malformed:
         result.update(checks=[], accuracy=None, error=malformed)
-    elif config_path is None and not not_gradable:
-        if built.timed_out:
-            result["error"] = f"timed out after {args.timeout:g} s while building the model"
-        elif built.memory_exceeded or "MemoryError" in (status.get("error") or ""):
-            result["error"] = f"ran out of memory (limit {args.memory} MiB)"
-        else:
-            result["error"] = status.get("error") or no_model or \
-                f"ended without a model (exit code {built.returncode})"
+    elif built.error(args.timeout, args.memory):
+        result["error"] = built.error(args.timeout, args.memory)
     elif result["accuracy"] is None and result["error"] is None and result["checks"] and \
             trained.returncode != 0:
         if trained.timed_out:

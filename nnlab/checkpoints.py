@@ -222,3 +222,15 @@ def check_keras_model(model, input_size, source):
     if not model.compiled:
         raise SystemExit(f"error: {source} returns a model that is not compiled: call "
                          "model.compile(...) before returning it")
+
+
+def load_solution(path):
+    """NN_model() from another file: the instructor's reference answer, or a student's copy
+    of the handout (Train_NN_cifar.py --solution FILE).  Runs that file: trust it."""
+    import runpy
+    if not os.path.isfile(path):
+        raise SystemExit(f"error: --solution {path} does not exist")
+    nn_model = runpy.run_path(path).get("NN_model")
+    if not callable(nn_model):
+        raise SystemExit(f"error: {path} defines no NN_model()")
+    return nn_model

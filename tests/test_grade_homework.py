@@ -56,7 +56,7 @@ EXPECTED = {
     "escape_dir_fd": ("NN_model() raised", ALL_CHECKS, False),
     "escape_native_writers": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
     "escape_spawn_passfds": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
-    "escape_setsid_survivor": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_setsid_survivor": ("NN_model() raised PermissionError", ALL_CHECKS, False),
     "escape_writes_files": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
 }
 HELD_FOR_REVIEW = {"cheat_patches_keras", "cheat_relu_named_sigmoid", "cheat_patches_grader",
@@ -307,7 +307,10 @@ def test_sandbox_bwrap_hides_the_machine(tmp_path):
         "try:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n"
         "except OSError as error:\n    print('no network', type(error).__name__)\n"
         "open('/work/written.txt', 'w').write('ok')\n"
-        "try:\n    open('/usr/written.txt', 'w')\nexcept OSError:\n    print('read-only system')\n")
+        "try:\n    open('/usr/written.txt', 'w')\nexcept OSError:\n    print('read-only system')\n"
+        "import subprocess, sys\n"
+        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)  # {SURVIVOR_MARKER}'],"
+        " start_new_session=True)\n")
     env = {"PATH": "/usr/bin:/bin"}
     command = sandbox.stage_command("bwrap", str(scratch), "look.py", 2000, 60, env)
     command[-3:] = [sys.executable, "-I", "/work/look.py"]
@@ -317,6 +320,7 @@ def test_sandbox_bwrap_hides_the_machine(tmp_path):
     assert lines[1].startswith("/work ")
     assert lines[2].startswith("no network") and lines[3] == "read-only system"
     assert (scratch / "written.txt").read_text() == "ok"
+    assert survivors() == []  # the detached process died with the sandbox's namespace
 
 
 def test_sandbox_bwrap_refused_with_one_line_where_missing(run_script, script_env, tmp_path):
