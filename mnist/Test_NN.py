@@ -28,7 +28,7 @@ def parse_args(argv=None):
                      cli.model_file(default_model_path("mnist_NN_model.ckpt"),
                                     "the checkpoint written by Train_NN.py"),
                      cli.data(MNIST_DATASETS, dataset_default=None),
-                     cli.test_pictures(("confusion", "mistakes", "weights")))[1]
+                     cli.test_pictures(("confusion", "mistakes", "weights", "hidden_units")))[1]
 
 
 def main(argv=None):
@@ -65,13 +65,20 @@ def main(argv=None):
         names = None if data.info.name == "mnist" else data.info.class_names
         report.print_predictions(data.y_test[chosen], predicted[chosen], names)
 
-        # 4. Pictures: which classes get confused, the mistakes, and what the weights learned.
+        # 4. Inside the network: the softmax network's weights map pixels straight to classes;
+        #    a hidden layer's units each look for their own pattern - or all for the same one.
+        weights = hidden = None
+        if notes["builder"] == "NN_comp_graph_without_hidden_layer":
+            weights = sess.run(NN_comp_graph.variable("w"))
+        else:
+            hidden, biases = sess.run([NN_comp_graph.variable("w_hidden"),
+                                       NN_comp_graph.variable("b_hidden")])
+            report.print_hidden_units(hidden, biases)
+
+        # 5. Pictures: which classes get confused, the mistakes, and what the weights learned.
         if args.pictures:
-            # Only the softmax network's weights map pixels straight to classes.
-            weights = (sess.run(NN_comp_graph.variable("w"))
-                       if notes["builder"] == "NN_comp_graph_without_hidden_layer" else None)
             plots.draw_test_pictures(data.x_test, data.y_test, predicted, data.info.class_names,
-                                     args.pictures, args.model, args.picture_dir, weights)
+                                     args.pictures, args.model, args.picture_dir, weights, hidden)
             plots.show_saved()
 
 

@@ -78,7 +78,8 @@ def main(argv=None):
     shuffle_order = np.random.default_rng(args.seed)
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        log = TF1TrainingLog(tf, sess, args.logdir, cost, accuracy)
+        log = (TF1TrainingLog(tf, sess, args.logdir, cost, accuracy)
+               if args.pictures or args.logdir else None)
         progress = StepProgress(steps)
         for i in range(steps):
             if args.shuffle and i % batches_per_epoch == 0:
@@ -92,7 +93,8 @@ def main(argv=None):
                 raise SystemExit(f"error: the cost became {batch_cost} at step {i + 1}: "
                                  "lower --learning-rate; no model was saved")
             progress.update(i + 1, batch_cost)
-            log.step(i + 1, batch, {x_in: x_test, y_in: y_test}, last=i + 1 == steps)
+            if log:
+                log.step(i + 1, batch, {x_in: x_test, y_in: y_test}, last=i + 1 == steps)
 
         train_accuracy = sess.run(accuracy, feed_dict={x_in: x_train, y_in: y_train})
         print(f"Accuracy of trained model against training data: {train_accuracy:.4f}")
@@ -105,12 +107,13 @@ def main(argv=None):
         save_tf1_checkpoint(sess, tf.train.Saver(), args.model, notes)
     print(f"Model saved to {args.model}")
 
-    # 5. Pictures: how cost and accuracy changed while training.
-    log.close()
+    # 5. Pictures: how cost and accuracy changed, and what happened inside the network.
     if args.logdir:
+        log.close()
         print(f"TensorBoard logs in {args.logdir}: view them with tensorboard --logdir {args.logdir}")
     if args.pictures:
-        plots.save_training_curves(log.history.curves, "step", args.model)
+        plots.save_training_curves(log.learning_curves(), "step", args.model)
+        plots.save_gradients(log.inside_curves(), args.model)
 
 
 if __name__ == "__main__":

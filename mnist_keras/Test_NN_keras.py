@@ -27,7 +27,7 @@ def parse_args(argv=None):
                                     "the model written by Train_NN_keras.py (.h5 or .keras)",
                                     keras=True),
                      cli.data(MNIST_DATASETS, dataset_default=None),
-                     cli.test_pictures(("confusion", "mistakes", "weights")))[1]
+                     cli.test_pictures(("confusion", "mistakes", "weights", "hidden_units")))[1]
 
 
 def main(argv=None):
@@ -58,12 +58,19 @@ def main(argv=None):
     names = None if data.info.name == "mnist" else data.info.class_names
     report.print_predictions(data.y_test[chosen], predicted[chosen], names)
 
-    # 5. Pictures: which classes get confused, the mistakes, and what the weights learned.
+    # 5. Inside the network: a softmax network's weights map pixels straight to classes;
+    #    a hidden layer's units each look for their own pattern.
+    weights = hidden = None
+    if len(model.layers) == 1:
+        weights = model.layers[0].get_weights()[0]
+    else:
+        hidden, biases = model.layers[0].get_weights()
+        report.print_hidden_units(hidden, biases)
+
+    # 6. Pictures: which classes get confused, the mistakes, and what the weights learned.
     if args.pictures:
-        # Only a network without hidden layer maps pixels straight to classes.
-        weights = model.layers[0].get_weights()[0] if len(model.layers) == 1 else None
         plots.draw_test_pictures(data.x_test, data.y_test, predicted, data.info.class_names,
-                                 args.pictures, args.model, args.picture_dir, weights)
+                                 args.pictures, args.model, args.picture_dir, weights, hidden)
         plots.show_saved()
 
 

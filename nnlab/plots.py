@@ -134,6 +134,78 @@ def save_training_curves(curves, x_label, model_path):
     show_saved()
 
 
+def save_gradients(curves, model_path):
+    """MODEL_gradients.png: gradient norms per weight matrix and, for sigmoid hidden units, how
+    many are saturated, against the training step."""
+    plt = pyplot()
+    saturation = {name: curve for name, curve in curves.items() if name.startswith("saturated")}
+    panels = 2 if saturation else 1
+    figure, axes = plt.subplots(1, panels, figsize=(5 * panels, 4), squeeze=False)
+    gradient_axis = axes[0][0]
+    for name, (xs, ys) in curves.items():
+        if name.startswith("gradient"):
+            gradient_axis.plot(xs, ys, label=name.replace("gradient norm ", "weights "))
+    gradient_axis.set_yscale("symlog", linthresh=1e-6)
+    gradient_axis.set(xlabel="step", ylabel="norm of the cost's gradient",
+                      title="How strongly each weight matrix is pushed")
+    gradient_axis.legend()
+    if saturation:
+        axis = axes[0][1]
+        for name, (xs, ys) in saturation.items():
+            axis.plot(xs, ys, color="tab:red")
+        axis.set(xlabel="step", ylabel="fraction of hidden outputs < 0.01 or > 0.99",
+                 title="Saturated sigmoid units", ylim=(-0.02, 1.02))
+    for axis in axes[0]:
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    save(figure, picture_path(model_path, "gradients"))
+
+
+def hidden_units(weights, image_shape=(28, 28), limit=100):
+    """Each hidden unit's input weights as an image, up to `limit` units, one shared colour scale."""
+    plt = pyplot()
+    count = min(weights.shape[1], limit)
+    columns = min(count, 10)
+    rows = -(-count // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(1.1 * columns + 1, 1.1 * rows + 0.6),
+                                squeeze=False)
+    scale = float(np.abs(weights[:, :count]).max()) or 1.0
+    for axis in axes.flat:
+        axis.axis("off")
+    for unit, axis in zip(range(count), axes.flat):
+        image = axis.imshow(weights[:, unit].reshape(image_shape), cmap="RdBu_r",
+                            vmin=-scale, vmax=scale)
+    figure.suptitle(f"Input weights of {count} hidden units (red: positive, blue: negative)")
+    figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6)
+    return figure
+
+
+def experiments(rows, curves):
+    """run_experiments.py's picture: test accuracies side by side, and TF1 test-accuracy curves.
+
+    `rows`: (name, command, train accuracy, test accuracy, seconds); `curves`: name -> (steps,
+    test accuracies)."""
+    plt = pyplot()
+    figure, (bars, lines) = plt.subplots(1, 2, figsize=(13, 0.45 * len(rows) + 2),
+                                         gridspec_kw={"width_ratios": [3, 2]})
+    names = [row[0] for row in rows][::-1]
+    tests = [row[3] for row in rows][::-1]
+    bars.barh(names, tests, color="tab:blue")
+    for position, value in enumerate(tests):
+        bars.text(value + 0.01, position, f"{value:.1%}", va="center", fontsize=8)
+    bars.set(xlim=(0, 1.1), xlabel="test accuracy", title="The lecture's experiments")
+    for name, (steps, values) in curves.items():
+        lines.plot(steps, values, marker="o" if len(steps) <= 30 else None, markersize=3,
+                   label=name)
+    lines.set(xlabel="step", ylabel="test accuracy", ylim=(0, 1),
+              title="During training (TensorFlow 1.x runs)")
+    lines.grid(alpha=0.3)
+    if curves:
+        lines.legend(fontsize=7)
+    figure.tight_layout()
+    return figure
+
+
 def confusion_matrix(actual, predicted, class_names, title="Confusion matrix (test data)"):
     """Counts of (actual, predicted) pairs as a heat map, with the counts written in."""
     plt = pyplot()
@@ -176,7 +248,7 @@ def weight_templates(weights, class_names, image_shape=(28, 28)):
     return figure
 
 
-TEST_PICTURES = ("confusion", "mistakes", "weights", "samples", "hidden_units")
+TEST_PICTURES = ("confusion", "mistakes", "weights", "samples", "hidden_units", "gradients")
 
 
 def remove_test_pictures(model_path):
@@ -215,7 +287,7 @@ def data_mosaic(images, columns, rows, title):
 
 
 def draw_test_pictures(images, actual, predicted, class_names, which, model_path, folder=None,
-                       weights=None):
+                       weights=None, hidden_weights=None):
     """The test scripts' pictures: confusion matrix, mistakes, and the softmax network's weights.
 
     `which` names those wanted; the weight templates need `weights` (inputs x classes).
@@ -242,4 +314,7 @@ def draw_test_pictures(images, actual, predicted, class_names, which, model_path
             paths.append(save(weight_templates(weights, class_names, images.shape[1:]), path))
         elif os.path.exists(path):
             os.remove(path)  # drawn for an earlier softmax model: it no longer applies
+    if "hidden_units" in which and hidden_weights is not None:
+        paths.append(save(hidden_units(hidden_weights, images.shape[1:]),
+                          picture_path(model_path, "hidden_units", folder)))
     return paths

@@ -21,6 +21,27 @@ def print_accuracies(test_accuracy, train_accuracy):
               "points of the training accuracy.")
 
 
+def unit_groups(weights, biases, tolerance=1e-6):
+    """Sizes of the groups of identical hidden units, largest first: units whose input weights
+    and bias agree within `tolerance` (relative to the largest weight) form one group."""
+    units = np.vstack([weights, biases[None, :]]).T
+    scale = float(np.abs(units).max()) or 1.0
+    _, counts = np.unique(np.round(units / (scale * tolerance)), axis=0, return_counts=True)
+    return sorted(counts.tolist(), reverse=True)
+
+
+def print_hidden_units(weights, biases):
+    """The lecture's puzzle in one line, e.g. "hidden units: 100, distinct: 100"."""
+    groups = unit_groups(weights, biases)
+    line = f"hidden units: {weights.shape[1]}, distinct: {len(groups)}"
+    if len(groups) == 1:
+        line += " (all identical: they started equal and always got equal gradients)"
+    elif groups[0] > 1:
+        line += (f" ({groups[0]} of them identical: they started equal and got equal gradients, "
+                 "up to the rounding of the processor's arithmetic, which the training amplified)")
+    print(line)
+
+
 def sample_indices(count, total, seed):
     """`count` distinct random indices below `total`, the same for the same seed."""
     return np.random.default_rng(seed).choice(total, size=min(count, total), replace=False)

@@ -22,35 +22,69 @@ class History:
         return history
 
 
-class TF1TrainingLog:
-    """Records cost and accuracy while Train_NN.py trains; writes TensorBoard events in TF1 style.
+def tensorboard_tag(name):
+    """"cost" -> "training_cost", "gradient norm w" -> "gradient_norm/w", and so on."""
+    fixed = {"cost": "training_cost", "training accuracy (batch)": "training_accuracy"}
+    if name in fixed:
+        return fixed[name]
+    if name.startswith("gradient norm "):
+        return "gradient_norm/" + name[len("gradient norm "):]
+    return name.replace(" ", "_")
 
-    Every `log_every` steps: cost and accuracy of the current mini-batch; every `test_every`
-    steps and at the end: accuracy on the test data.  With a `logdir`, the computation graph
-    and these scalars go to TensorBoard event files through tf.compat.v1.summary.
+
+class TF1TrainingLog:
+    """Records what happens inside the network while Train_NN.py trains; TensorBoard in TF1 style.
+
+    Every `log_every` steps, on the current mini-batch: the cost, the accuracy, the norm of the
+    cost's gradient for each weight matrix (`gradient_norm/w_hidden`, `gradient_norm/w`) and,
+    for a sigmoid hidden layer, the fraction of saturated hidden outputs (below 0.01 or above
+    0.99): the numbers that say whether the hidden layer is learning.  Every `test_every`
+    steps and at the end: the accuracy on the test data.  With a `logdir`, the computation
+    graph and these scalars go to TensorBoard event files through tf.compat.v1.summary.
     """
 
     def __init__(self, tf, session, logdir, cost, accuracy, log_every=10, test_every=100):
         self.session, self.log_every, self.test_every = session, log_every, test_every
         self.history = History()
-        self.train_summary = tf.summary.merge([tf.summary.scalar("training_cost", cost),
-                                               tf.summary.scalar("training_accuracy", accuracy)])
+        self.fetches = {"cost": cost, "training accuracy (batch)": accuracy}
+        weights = [variable for variable in tf.trainable_variables()
+                   if variable.op.name in ("w_hidden", "w")]
+        for variable, gradient in zip(weights, tf.gradients(cost, weights)):
+            self.fetches[f"gradient norm {variable.op.name}"] = tf.norm(gradient)
+        hidden = [op for op in tf.get_default_graph().get_operations()
+                  if op.name == "h" and op.type == "Sigmoid"]
+        if hidden:
+            outputs = hidden[0].outputs[0]
+            saturated = tf.logical_or(outputs < 0.01, outputs > 0.99)
+            self.fetches["saturated hidden units"] = tf.reduce_mean(tf.cast(saturated, tf.float32))
+        self.train_summary = tf.summary.merge([tf.summary.scalar(tensorboard_tag(name), node)
+                                               for name, node in self.fetches.items()])
         self.test_summary = tf.summary.scalar("test_accuracy", accuracy)
-        self.cost, self.accuracy = cost, accuracy
+        self.accuracy = accuracy
         self.writer = tf.summary.FileWriter(logdir, session.graph) if logdir else None
 
     def step(self, step, batch_feed, test_feed, last=False):
         if step % self.log_every == 0 or last:
-            summary, cost, accuracy = self.session.run(
-                [self.train_summary, self.cost, self.accuracy], feed_dict=batch_feed)
-            self.history.add("cost", step, cost)
-            self.history.add("training accuracy (batch)", step, accuracy)
+            summary, values = self.session.run([self.train_summary, self.fetches],
+                                               feed_dict=batch_feed)
+            for name, value in values.items():
+                self.history.add(name, step, value)
             self._write(summary, step)
         if step % self.test_every == 0 or last:
             summary, accuracy = self.session.run([self.test_summary, self.accuracy],
                                                  feed_dict=test_feed)
             self.history.add("test accuracy", step, accuracy)
             self._write(summary, step)
+
+    def learning_curves(self):
+        """Cost and accuracies, for the curves picture."""
+        return {name: curve for name, curve in self.history.curves.items()
+                if not name.startswith(("gradient", "saturated"))}
+
+    def inside_curves(self):
+        """Gradient norms and saturation, for the gradients picture."""
+        return {name: curve for name, curve in self.history.curves.items()
+                if name.startswith(("gradient", "saturated"))}
 
     def _write(self, summary, step):
         if self.writer:
@@ -59,7 +93,6 @@ class TF1TrainingLog:
     def close(self):
         if self.writer:
             self.writer.close()
-
 
 
 def keras_callbacks(logdir):

@@ -61,8 +61,10 @@ def test_tf1_events_hold_the_graph_and_every_logged_point(tf1_run):
     assert tf1_run["trained"].returncode == 0, tf1_run["trained"].stderr
     graph, tags = event_contents(str(tf1_run["logdir"]))
     assert graph
-    # cost and accuracy every 10 of 250 steps; test accuracy at steps 100, 200 and the last
-    assert tags == {"training_cost": 25, "training_accuracy": 25, "test_accuracy": 3}
+    # cost, accuracy and the output weights' gradient every 10 of 250 steps; test accuracy at
+    # steps 100, 200 and the last
+    assert tags == {"training_cost": 25, "training_accuracy": 25, "gradient_norm/w": 25,
+                    "test_accuracy": 3}
     assert f"tensorboard --logdir {tf1_run['logdir']}" in tf1_run["trained"].stdout
 
 
@@ -182,5 +184,36 @@ def test_tensorboard_serves_the_scalars(tf1_run):
     finally:
         process.kill()
         process.wait()
-    assert set(served["x"]) == {"training_cost", "training_accuracy", "test_accuracy"}
+    assert set(served["x"]) == {"training_cost", "training_accuracy", "test_accuracy",
+                                "gradient_norm/w"}
     assert graphs["x"]["run_graph"]
+
+
+@pytest.mark.parametrize("init, distinct", [("zeros", None), ("glorot", 100)])
+def test_inside_the_hidden_layer(run_script, mnist_npz, tmp_path, init, distinct):
+    model, logdir = tmp_path / "h.ckpt", tmp_path / "logs"
+    trained = run_script("mnist/Train_NN.py", "--data", mnist_npz, "--hidden", "--init", init,
+                         "--steps", 60, "--model", model, "--logdir", logdir)
+    assert trained.returncode == 0, trained.stderr
+    picture_size(tmp_path / "h_ckpt_gradients.png")
+    _, tags = event_contents(str(logdir))
+    assert tags["gradient_norm/w_hidden"] == tags["saturated_hidden_units"] == 6
+    tested = run_script("mnist/Test_NN.py", "--model", model)
+    assert tested.returncode == 0, tested.stderr
+    width, height = picture_size(tmp_path / "h_ckpt_hidden_units.png")
+    assert width > height > 300  # 100 units in 10 rows of 10
+    line = next(line for line in tested.stdout.splitlines() if line.startswith("hidden units:"))
+    if distinct:
+        assert line == f"hidden units: 100, distinct: {distinct}"
+    else:  # 60 steps are too few for rounding to split any unit off
+        assert line.startswith("hidden units: 100, distinct: 1 (all identical")
+
+
+def test_distinct_units_are_counted_with_rounding_tolerance():
+    import numpy as np
+    from nnlab.report import unit_groups
+    weights = np.tile(np.linspace(-1, 1, 784)[:, None], (1, 5))
+    weights[:, 4] += 1e-9  # rounding-sized: still the same unit
+    assert unit_groups(weights, np.zeros(5)) == [5]
+    weights[:, 3] += 0.1
+    assert unit_groups(weights, np.zeros(5)) == [4, 1]

@@ -1,0 +1,158 @@
+"""Rerun the lecture's experiments through the real scripts and put the results side by side.
+
+Machine Learning in Practice #3: the course's softmax network, the hidden layer that makes
+accuracy drop, and what changes it (random initial weights, ReLU, Adam, longer training),
+Fashion-MNIST, the Keras pair and, with --all, the CIFAR-10 homework.  Each experiment runs
+the training script and then its test script, each in its own process, exactly as a
+student would type them.  Writes model/experiments.md (experiment, command, training and
+test accuracy, seconds) and model/experiments.png (the test accuracies side by side, and
+the test accuracy during training of the TensorFlow 1.x runs).
+
+    python run_experiments.py --quick         # shorter versions, a few minutes on 2 cores
+    python run_experiments.py                 # the lecture's settings
+    python run_experiments.py --all --cifar10 ../../shared/data/cifar10.npz
+"""
+
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
+
+from nnlab import cli, plots
+from nnlab.paths import MODEL_DIR, REPO_ROOT
+
+TF1 = ("mnist/Train_NN.py", "mnist/Test_NN.py", ".ckpt")
+KERAS = ("mnist_keras/Train_NN_keras.py", "mnist_keras/Test_NN_keras.py", ".h5")
+CIFAR = ("cifar/Train_NN_cifar.py", "cifar/Test_NN_cifar.py", ".h5")
+REFERENCE = ["--solution", "grader/reference_solution.py"]
+
+# name, scripts, flags, flags for --quick (in place of the length of training), long?
+EXPERIMENTS = [
+    ("course softmax (zero init, sgd)", TF1, [], ["--steps", "300"], False),
+    ("hidden layer, zero init", TF1, ["--hidden"], ["--steps", "300"], False),
+    ("hidden layer, Glorot init", TF1, ["--hidden", "--init", "glorot"], ["--steps", "300"], False),
+    ("hidden layer, Glorot, ReLU", TF1, ["--hidden", "--init", "glorot", "--activation", "relu"],
+     ["--steps", "300"], False),
+    ("hidden layer, Glorot, Adam", TF1, ["--hidden", "--init", "glorot", "--optimizer", "adam",
+                                         "--learning-rate", "0.001"], ["--steps", "300"], False),
+    ("hidden layer, Glorot, ReLU, Adam, 6000 steps", TF1,
+     ["--hidden", "--init", "glorot", "--activation", "relu", "--optimizer", "adam",
+      "--hidden-units", "300", "--steps", "6000", "--shuffle"], ["--steps", "600"], False),
+    ("course softmax on Fashion-MNIST", TF1, ["--dataset", "fashion_mnist"], ["--steps", "300"],
+     False),
+    ("Keras, no hidden layer (2019 default)", KERAS, [], ["--epochs", "1"], False),
+    ("Keras, hidden layer", KERAS, ["--hidden"], ["--epochs", "1"], False),
+    ("CIFAR-10 reference, course settings", CIFAR, REFERENCE,
+     ["--epochs", "1", "--train-size", "5000"], True),
+    ("CIFAR-10 reference, scaled, ReLU, Adam", CIFAR,
+     REFERENCE + ["--scale", "--activation", "relu", "--optimizer", "adam", "--learning-rate",
+                  "0.0001"], ["--epochs", "1", "--train-size", "5000"], True),
+]
+ACCURACY = re.compile(r"Accuracy of trained model against (test|training) data: ([0-9.]+)")
+
+
+def parse_args(argv=None):
+    def flags(parser):
+        parser.add_argument("--quick", action="store_true",
+                            help="shorter training for every experiment (a few minutes in all)")
+        parser.add_argument("--all", action="store_true",
+                            help="also the CIFAR-10 homework's runs (15 epochs each: long)")
+        for name, variable in (("mnist", "MNIST_DATA"), ("fashion-mnist", "FASHION_MNIST_DATA"),
+                               ("cifar10", "CIFAR10_DATA")):
+            parser.add_argument(f"--{name}", metavar="PATH",
+                                help=f"local copy of the data (also ${variable}); otherwise "
+                                     "Keras' cache or a download")
+        parser.add_argument("--out", metavar="DIR", default=str(MODEL_DIR),
+                            help="where experiments.md, experiments.png and the models go")
+    return cli.parse(__doc__, argv, flags)
+
+
+def shortened(flags, quick):
+    """`flags` with their length of training (--steps N, --epochs N) replaced by `quick`'s."""
+    kept, skip = [], False
+    for flag in flags:
+        if skip:
+            skip = False
+        elif flag in ("--steps", "--epochs", "--train-size") and flag in quick:
+            skip = True
+        else:
+            kept.append(flag)
+    return kept + quick
+
+
+def run(command, env):
+    """Run one script; its output, or a one-line error naming the command."""
+    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise SystemExit(f"error: `{' '.join(command[1:])}` failed: {last}")
+    return result.stdout
+
+
+def test_accuracy_curve(logdir):
+    """(steps, test accuracies) from a TF1 run's TensorBoard events."""
+    from nnlab.quiet_tensorflow import import_tensorflow
+    tf = import_tensorflow()
+    points = []
+    for path in glob.glob(os.path.join(logdir, "events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            points += [(event.step, value.simple_value) for value in event.summary.value
+                       if value.tag == "test_accuracy"]
+    return [step for step, _ in sorted(points)], [value for _, value in sorted(points)]
+
+
+def main(argv=None):
+    parser, args = parse_args(argv)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    for name, variable in (("mnist", "MNIST_DATA"), ("fashion_mnist", "FASHION_MNIST_DATA"),
+                           ("cifar10", "CIFAR10_DATA")):
+        if getattr(args, name):
+            if not os.path.exists(getattr(args, name)):
+                parser.error(f"argument --{name.replace('_', '-')}: {getattr(args, name)} "
+                             "does not exist")
+            env[variable] = os.path.abspath(getattr(args, name))
+    chosen = [experiment for experiment in EXPERIMENTS if args.all or not experiment[4]]
+    folder = os.path.join(args.out, "experiments")
+    os.makedirs(folder, exist_ok=True)
+    rows, curves = [], {}
+    with tempfile.TemporaryDirectory(prefix="experiments-") as logs:
+        for number, (name, (train, test, extension), flags, quick, _) in enumerate(chosen, 1):
+            model = os.path.join(folder, f"experiment{number}{extension}")
+            flags = shortened(flags, quick) if args.quick else flags
+            logdir = os.path.join(logs, str(number))
+            command = ["python", train] + flags
+            print(f"[{number}/{len(chosen)}] {name}: {' '.join(command)}", flush=True)
+            start = time.perf_counter()
+            extra = ["--logdir", logdir] if train == TF1[0] else []
+            run([sys.executable, train, *flags, "--model", model, *extra], env)
+            tested = run([sys.executable, test, "--model", model, "--samples", "0",
+                          "--no-pictures"], env)
+            seconds = time.perf_counter() - start
+            accuracies = dict(ACCURACY.findall(tested))
+            rows.append((name, " ".join(command), float(accuracies["training"]),
+                         float(accuracies["test"]), seconds))
+            print(f"    test accuracy {float(accuracies['test']):.2%}, {seconds:.0f} s", flush=True)
+            if extra:
+                curves[name] = test_accuracy_curve(logdir)
+
+    table = ["| experiment | command | train accuracy | test accuracy | seconds |",
+             "| --- | --- | --- | --- | --- |"]
+    table += [f"| {name} | `{command}` | {train:.2%} | {test:.2%} | {seconds:.0f} |"
+              for name, command, train, test, seconds in rows]
+    with open(os.path.join(args.out, "experiments.md"), "w") as file:
+        file.write(f"# The lecture's experiments{' (--quick)' if args.quick else ''}\n\n"
+                   f"Written by `python mnist/run_experiments.py{' --quick' if args.quick else ''}"
+                   f"{' --all' if args.all else ''}`; each command was followed by its test "
+                   "script, whose accuracies these are.\n\n" + "\n".join(table) + "\n")
+    print(f"Table written to {os.path.join(args.out, 'experiments.md')}")
+    plots.save(plots.experiments(rows, curves), os.path.join(args.out, "experiments.png"))
+    plots.show_saved()
+
+
+if __name__ == "__main__":
+    main()
