@@ -28,7 +28,7 @@ import time
 
 import numpy
 
-from grader import report, sandbox
+from grader import report, sandbox, similarity
 from grader.model_config import NoModel, NotGradable, read_saved_config
 from grader.source_flags import flags_in
 from grader.student_stage import MODEL_FILE, STATUS_FILE
@@ -38,6 +38,7 @@ from nnlab.paths import REPO_ROOT
 
 GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_RUBRIC = os.path.join(GRADER_DIR, "rubric.json")
+HANDOUT = os.path.join(REPO_ROOT, "cifar", "Train_NN_cifar.py")
 SUBMISSION_NAME = "Train_NN_cifar.py"  # the handout's name, inside the scratch folder
 
 
@@ -60,13 +61,34 @@ def default_workers(memory_mb):
 def parse_args(argv=None):
     parser, args = cli.parse(__doc__, argv, class_flags, cli.data(("cifar10",)),
                              cli.cifar_inputs(), cli.training(epochs=15), limit_flags)
+    if not args.submissions and not args.report_only and not args.gradescope_package:
+        parser.error("give the submissions to grade (files or folders), or --report-only")
     args.workers = args.workers or default_workers(args.memory)
     return parser, args
 
 
+def shard_value(text):
+    """"K/N" -> (K, N) with 1 <= K <= N."""
+    try:
+        part, parts = (int(number) for number in text.split("/"))
+    except ValueError:
+        raise cli.argparse.ArgumentTypeError(f"must be K/N, like 1/4, not {text!r}") from None
+    if not 1 <= part <= parts:
+        raise cli.argparse.ArgumentTypeError(f"must be K/N with 1 <= K <= N, not {text}")
+    return part, parts
+
+
 def class_flags(parser):
-    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+    parser.add_argument("submissions", nargs="*", metavar="SUBMISSION",
                         help="a student's .py file, or a folder of them")
+    parser.add_argument("--shard", type=shard_value, metavar="K/N",
+                        help="grade only the K-th of N equal parts of the class (for several "
+                             "machines or a Slurm job array sharing one --out folder)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="grade nothing: write the class's reports from every result in --out")
+    parser.add_argument("--gradescope-package", metavar="ZIP",
+                        help="grade nothing: write a Gradescope autograder that grades with "
+                             "these flags (--data puts the data in it)")
     parser.add_argument("--out", metavar="DIR", default="grades",
                         help="folder for grades.csv, grades.json, summary.md and results/")
     parser.add_argument("--rubric", metavar="JSON", default=DEFAULT_RUBRIC,
@@ -304,6 +326,28 @@ def plural(count, word):
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def all_results(results_folder):
+    """Every valid result in results/, by student (what other shards wrote included)."""
+    found = {}
+    for name in sorted(os.listdir(results_folder)):
+        if name.endswith(".json"):
+            result = report.read_result(os.path.join(results_folder, name))
+            if result:
+                found[result["student"]] = result
+    return found
+
+
+def write_class_report(args, rubric, settings, sandbox_note, final=False):
+    """The reports from every result in --out; when `final`, with the similarity report."""
+    results = all_results(os.path.join(args.out, "results"))
+    similar = None
+    if final:
+        similar = similarity.similar_pairs({student: result["file"] for student, result
+                                            in results.items()}, HANDOUT)
+    report.write_report(args.out, list(results.values()), rubric, settings, sandbox_note, similar)
+    return results
+
+
 def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
     """Grade what is not graded yet, several at once, writing each result as it comes."""
     results_folder = os.path.join(args.out, "results")
@@ -321,7 +365,7 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
           f"{'scaled' if args.scale else 'raw'} pixels", flush=True)
     print("Sandbox: bubblewrap (operating-system confinement)" if mode == "bwrap"
           else f"WARNING: {sandbox_note}", flush=True)
-    report.write_report(args.out, list(results.values()), rubric, settings, sandbox_note)
+    write_class_report(args, rubric, settings, sandbox_note)
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(args.workers) as pool:
         futures = {}
@@ -338,10 +382,12 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
                                    f"{report.text(str(error), 200)})"}
             results[result["student"]] = result
             report.write_result(results_folder, result, rubric)
-            report.write_report(args.out, list(results.values()), rubric, settings, sandbox_note)
+            write_class_report(args, rubric, settings, sandbox_note)
             print(progress_line(done, len(pending), result, rubric, started, args.workers),
                   flush=True)
-    print(f"Report written to {os.path.join(args.out, 'summary.md')}, grades.csv and grades.json")
+    write_class_report(args, rubric, settings, sandbox_note, final=True)
+    print(f"Report written to {os.path.join(args.out, 'summary.md')}, grades.csv, grades.json "
+          "and similarity.csv")
 
 
 def progress_line(done, total, result, rubric, started, workers):
@@ -364,10 +410,36 @@ def format_duration(seconds):
     return f"{seconds / 3600:.1f} hours"
 
 
+def report_only(parser, args, rubric):
+    """The class's reports from the results that shards (or earlier runs) left in --out."""
+    folder = os.path.join(args.out, "results")
+    if not os.path.isdir(folder):
+        parser.error(f"argument --out: {args.out} holds no results/ to report on")
+    results = all_results(folder)
+    settings = next(iter(results.values()))["settings"] if results else {}
+    modes = {result.get("sandbox") for result in results.values()}
+    note = None if modes <= {"bwrap"} else choose_sandbox(parser, "process")[1]
+    similar = similarity.similar_pairs({student: result["file"] for student, result
+                                        in results.items()}, HANDOUT)
+    report.write_report(args.out, list(results.values()), rubric, settings, note, similar)
+    print(f"Report on {plural(len(results), 'submission')} written to "
+          f"{os.path.join(args.out, 'summary.md')}, grades.csv and grades.json")
+
+
 def main(argv=None):
     parser, args = parse_args(argv)
     rubric = report.load_rubric(args.rubric)
+    if args.report_only:
+        return report_only(parser, args, rubric)
+    if args.gradescope_package:
+        from grader.gradescope import write_package
+        if args.data and not os.path.isfile(args.data):
+            parser.error(f"argument --data: {args.data} must be one file to put in the package")
+        return write_package(args.gradescope_package, args)
     submissions = collect_submissions(parser, args.submissions)
+    if args.shard:
+        part, parts = args.shard
+        submissions = submissions[part - 1::parts]
     mode, sandbox_note = choose_sandbox(parser, args.sandbox)
     try:
         os.makedirs(os.path.join(args.out, "results"), exist_ok=True)

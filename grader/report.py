@@ -152,15 +152,21 @@ def read_result(path):
     return result if valid_result(result) else None
 
 
-def write_report(folder, results, rubric, settings, sandbox_note=None):
-    """grades.csv, grades.json and summary.md for every finished submission so far."""
+def write_report(folder, results, rubric, settings, sandbox_note=None, similar=None):
+    """grades.csv, grades.json and summary.md for every finished submission so far;
+    similarity.csv and its section of summary.md when `similar` (pairs) is given."""
     rows = sorted((dict(result, **scored(result, rubric)) for result in results),
                   key=lambda row: row["student"])
+    summary = _summary(rows, settings, sandbox_note)
+    if similar is not None:
+        from grader import similarity
+        write_atomically(os.path.join(folder, "similarity.csv"), similarity.similarity_csv(similar))
+        summary += "\n".join(similarity.summary_section(similar, len(rows))) + "\n"
     write_atomically(os.path.join(folder, "grades.json"), json.dumps(
         {"settings": settings, "rubric": rubric, "sandbox": sandbox_note or "bubblewrap",
          "submissions": rows}, indent=2))
     write_atomically(os.path.join(folder, "grades.csv"), _csv(rows))
-    write_atomically(os.path.join(folder, "summary.md"), _summary(rows, settings, sandbox_note))
+    write_atomically(os.path.join(folder, "summary.md"), summary)
 
 
 def spreadsheet_safe(value):

@@ -1,0 +1,124 @@
+"""The grader on Gradescope: an autograder zip, and the run that writes results.json.
+
+    python cifar/grade_homework.py --gradescope-package ag.zip [--data cifar10.npz] [grading flags]
+
+The zip holds ``setup.sh`` (installs Python's packages and bubblewrap), ``run_autograder``
+(grades ``/autograder/submission/`` with this grader, then writes
+``/autograder/results/results.json``), and the suite's ``grader/``, ``nnlab/``, the handout
+and ``requirements.txt``; with ``--data``, the data file too (otherwise CIFAR-10 is
+downloaded there, checked against its published checksum).  ``results.json`` follows
+Gradescope's format: ``score``, ``execution_time``, ``output`` (Markdown), one test per check
+and one for the accuracy, each with ``name``, ``score``, ``max_score``, ``status``,
+``output`` and ``visibility``, and a leaderboard entry with the test accuracy.  Set
+$AUTOGRADER_ROOT to run it somewhere other than /autograder (the tests do).
+"""
+
+import json
+import os
+import shlex
+import stat
+import sys
+import tempfile
+import time
+import zipfile
+
+from nnlab.paths import REPO_ROOT
+
+SUITE_PARTS = ("grader", "nnlab", "cifar/Train_NN_cifar.py", "cifar/grade_homework.py",
+               "requirements.txt")
+SETUP = """#!/usr/bin/env bash
+# Gradescope runs this once when the autograder image is built.
+set -euo pipefail
+apt-get update
+apt-get install -y python3 python3-pip python3-venv bubblewrap
+python3 -m venv /autograder/venv
+/autograder/venv/bin/pip install -r /autograder/source/requirements.txt
+"""
+RUN = """#!/usr/bin/env bash
+# Gradescope runs this for every submission: grade it, write results/results.json.
+set -euo pipefail
+root="${{AUTOGRADER_ROOT:-/autograder}}"
+python="${{AUTOGRADER_PYTHON:-$root/venv/bin/python}}"
+cd "$root/source"
+exec "$python" -m grader.gradescope "$root" {flags}
+"""
+
+
+def write_package(path, args):
+    """The autograder zip at `path`, grading with the settings of `args` (the usual flags)."""
+    flags = ["--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--seed",
+             str(args.seed), "--timeout", f"{args.timeout:g}", "--memory", str(args.memory)]
+    flags += ["--train-size", str(args.train_size)] if args.train_size else []
+    flags += ["--scale"] if args.scale else []
+    flags += ["--mirror", args.mirror] if args.mirror else []
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in SUITE_PARTS:
+            source = os.path.join(REPO_ROOT, part)
+            files = [source] if os.path.isfile(source) else [
+                os.path.join(folder, name) for folder, _, names in os.walk(source)
+                for name in names if not name.endswith(".pyc") and "__pycache__" not in folder]
+            for file in sorted(files):
+                if os.path.abspath(file) != os.path.abspath(args.rubric):
+                    archive.write(file, os.path.relpath(file, REPO_ROOT))
+        archive.write(args.rubric, "grader/rubric.json")
+        if args.data:
+            name = os.path.basename(args.data)
+            archive.write(args.data, f"data/{name}")
+            flags += ["--data", f"data/{name}"]
+        executable(archive, "setup.sh", SETUP)
+        executable(archive, "run_autograder",
+                   RUN.format(flags=" ".join(shlex.quote(flag) for flag in flags)))
+    print(f"Gradescope autograder written to {path}: upload it as the assignment's autograder "
+          f"(grading with {' '.join(flags)})")
+
+
+def executable(archive, name, text):
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (stat.S_IFREG | 0o755) << 16
+    archive.writestr(info, text)
+
+
+def results_json(result, scored, seconds):
+    """Gradescope's results.json for one graded submission."""
+    accuracy = result.get("accuracy")
+    tests = [dict(test, visibility="visible") for test in scored["tests"]]
+    output = [f"**Score: {scored['score']:g} / {scored['max_score']:g}**", ""]
+    problem = result.get("not_gradable") or result.get("error")
+    if problem:
+        output += [f"Problem: {problem}", ""]
+    output += [f"- {'✓' if test['status'] == 'passed' else '✗'} {test['name']}: {test['output']}"
+               for test in scored["tests"]]
+    results = {"score": scored["score"], "execution_time": round(seconds, 1),
+               "output": "\n".join(output), "output_format": "md", "tests": tests,
+               "leaderboard": [{"name": "Test accuracy", "value": round(accuracy or 0.0, 4)}]}
+    return results
+
+
+def main():
+    from grader import grade, report
+    root, argv = sys.argv[1], sys.argv[2:]
+    submission_folder = os.path.join(root, "submission")
+    files = sorted(name for name in os.listdir(submission_folder) if name.endswith(".py"))
+    chosen = "Train_NN_cifar.py" if "Train_NN_cifar.py" in files else (files or [None])[0]
+    results_folder = os.path.join(root, "results")
+    os.makedirs(results_folder, exist_ok=True)
+    start = time.perf_counter()
+    if chosen is None:
+        output = {"score": 0, "execution_time": 0, "output_format": "md",
+                  "output": "No .py file was submitted: hand in Train_NN_cifar.py.", "tests": []}
+    else:
+        with tempfile.TemporaryDirectory(prefix="gradescope-") as out:
+            path = os.path.join(submission_folder, chosen)
+            grade.main([path, "--out", out, "--workers", "1", *argv])
+            result = report.read_result(os.path.join(out, "results",
+                                                     grade.student_name(path) + ".json"))
+            rubric = report.load_rubric(os.path.join(os.path.dirname(__file__), "rubric.json"))
+            output = results_json(result, report.scored(result, rubric),
+                                  time.perf_counter() - start)
+    report.write_atomically(os.path.join(results_folder, "results.json"),
+                            json.dumps(output, indent=2))
+    print(f"results.json written to {results_folder}")
+
+
+if __name__ == "__main__":
+    main()

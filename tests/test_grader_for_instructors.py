@@ -1,0 +1,275 @@
+"""The grader where instructors work: shards and --report-only, the similarity report,
+Gradescope's autograder, and a Slurm job array on a real single-node Slurm."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import REPO_ROOT, generated_arrays, write_npz
+
+SAMPLES = os.path.join(REPO_ROOT, "tests", "homework_samples")
+GRADER = "cifar/grade_homework.py"
+CLASS = ("correct", "wrong_sizes", "not_compiled", "raises")
+
+# Two answers that differ only in names and comments, and one written another way.
+ORIGINAL = '''"""My CIFAR-10 homework."""
+import keras
+from keras.layers import Dense
+
+
+def build_layers(model, first, second, activation):
+    model.add(keras.Input(shape=(3072,)))
+    model.add(Dense(first, activation=activation))
+    model.add(Dense(second, activation=activation))
+    model.add(Dense(10, activation="softmax"))
+    return model
+
+
+def NN_model(activation="sigmoid", optimizer="sgd"):
+    model = build_layers(keras.Sequential(), 3000, 2000, activation)
+    model.compile(loss="categorical_crossentropy", optimizer=optimizer, metrics=["accuracy"])
+    return model
+
+
+def plot_history(history):
+    losses = history.history["loss"]
+    for epoch, loss in enumerate(losses):
+        print("epoch", epoch + 1, "loss", round(loss, 3))
+    best = min(range(len(losses)), key=lambda index: losses[index])
+    print("best epoch", best + 1)
+'''
+RENAMED = (ORIGINAL.replace("build_layers", "make_stack").replace("first", "n1")
+           .replace("second", "n2").replace("losses", "values").replace("best", "lowest")
+           .replace('"""My CIFAR-10 homework."""', "# homework 3 - done by myself!"))
+UNRELATED = '''import tensorflow as tf
+
+
+class Settings:
+    widths = (3000, 2000)
+
+
+def NN_model():
+    inputs = tf.keras.Input((3072,))
+    x = inputs
+    for width in Settings.widths:
+        x = tf.keras.layers.Dense(width)(x)
+        x = tf.keras.layers.Activation("sigmoid")(x)
+    outputs = tf.keras.layers.Dense(10, activation="softmax")(x)
+    network = tf.keras.Model(inputs=inputs, outputs=outputs)
+    network.compile(optimizer=tf.keras.optimizers.SGD(learning_rate=0.01),
+                    loss=tf.keras.losses.CategoricalCrossentropy())
+    return network
+'''
+
+
+@pytest.fixture(scope="module")
+def small_class(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class")
+    submissions = folder / "submissions"
+    submissions.mkdir()
+    for name in CLASS:
+        shutil.copy(os.path.join(SAMPLES, name + ".py"), submissions / f"{name}.py")
+    data = write_npz(folder / "cifar10.npz",
+                     generated_arrays((32, 32, 3), train_size=200, test_size=100))
+    return folder, submissions, data
+
+
+def grade(*args, timeout=900):
+    return subprocess.run([sys.executable, GRADER, *map(str, args)], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def rows(out):
+    """What a grade is made of, per student (not the seconds a run took)."""
+    grades = json.load(open(os.path.join(out, "grades.json")))
+    return {row["student"]: (row["score"], row["accuracy"], row["checks"], row["error"])
+            for row in grades["submissions"]}
+
+
+def test_shards_and_report_only_give_the_rows_of_one_run(small_class):
+    folder, submissions, data = small_class
+    settings = ["--data", data, "--epochs", 1, "--timeout", 120]
+    whole = grade(submissions, "--out", folder / "whole", *settings)
+    assert whole.returncode == 0, whole.stderr
+    assert "Grading 4 submissions (0 already graded) with" in whole.stdout
+    for part in ("1/2", "2/2"):
+        sharded = grade(submissions, "--out", folder / "shards", "--shard", part, *settings)
+        assert sharded.returncode == 0, sharded.stderr
+        assert "Grading 2 submissions" in sharded.stdout
+    reported = grade("--report-only", "--out", folder / "shards")
+    assert reported.returncode == 0, reported.stderr
+    assert "Report on 4 submissions" in reported.stdout
+    assert rows(folder / "shards") == rows(folder / "whole")
+
+
+def test_progress_says_how_far_and_how_long(small_class):
+    folder, submissions, data = small_class
+    result = grade(submissions / "correct.py", "--out", folder / "one", "--data", data,
+                   "--epochs", 1)
+    assert "Grading 1 submission (0 already graded) with" in result.stdout
+    assert ": 1 epoch," in result.stdout
+    assert "[1/1] correct: " in result.stdout and "left" not in result.stdout.splitlines()[-2]
+
+
+def test_bad_shard_and_nothing_to_grade(small_class):
+    folder, submissions, _ = small_class
+    for shard in ("3/2", "0/2", "a/b"):
+        result = grade(submissions, "--shard", shard)
+        assert result.returncode == 2 and "--shard: must be K/N" in result.stderr
+    result = grade()
+    assert result.returncode == 2 and "give the submissions to grade" in result.stderr
+
+
+def test_similar_pairs_are_listed_and_unrelated_files_are_not(tmp_path):
+    from grader import similarity
+    files = {}
+    for name, text in (("kim", ORIGINAL), ("lee", RENAMED), ("park", UNRELATED)):
+        (tmp_path / f"{name}.py").write_text(text)
+        files[name] = str(tmp_path / f"{name}.py")
+    handout = os.path.join(REPO_ROOT, "cifar", "Train_NN_cifar.py")
+    pairs = similarity.similar_pairs(files, handout)
+    assert [(a, b) for a, b, *_ in pairs] == [("kim", "lee")]
+    _, _, score, lines_a, lines_b = pairs[0]
+    assert score > 0.9 and lines_a and lines_b
+    csv_text = similarity.similarity_csv(pairs)
+    assert csv_text.splitlines()[1].startswith("kim,lee,")
+
+
+def test_the_handout_itself_is_not_what_makes_files_similar(tmp_path):
+    from grader import similarity
+    handout = os.path.join(REPO_ROOT, "cifar", "Train_NN_cifar.py")
+    text = open(handout).read()
+    files = {}
+    for name, body in (("a", ORIGINAL), ("b", UNRELATED)):
+        (tmp_path / f"{name}.py").write_text(text + "\n" + body.split('"""', 2)[-1])
+        files[name] = str(tmp_path / f"{name}.py")
+    assert similarity.similar_pairs(files, handout) == []
+
+
+def test_gradescope_autograder_in_a_simulated_autograder_folder(small_class, tmp_path):
+    folder, submissions, data = small_class
+    package = tmp_path / "ag.zip"
+    made = grade("--gradescope-package", package, "--data", data, "--epochs", 1,
+                 "--timeout", 120)
+    assert made.returncode == 0, made.stderr
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(root / "source")
+        names = set(archive.namelist())
+    assert {"setup.sh", "run_autograder", "grader/rubric.json", "grader/grade.py",
+            "requirements.txt", "data/cifar10.npz"} <= names
+    shutil.copy(os.path.join(SAMPLES, "wrong_sizes.py"), root / "submission" / "Train_NN_cifar.py")
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    run = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    results = json.load(open(root / "results" / "results.json"))
+    assert {"score", "execution_time", "output", "output_format", "tests", "leaderboard"} <= \
+        set(results)
+    assert results["output_format"] == "md" and len(results["tests"]) == 7
+    for test in results["tests"]:
+        assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(test)
+    graded = grade(root / "submission" / "Train_NN_cifar.py", "--out", tmp_path / "direct",
+                   "--data", data, "--epochs", 1)
+    direct = json.load(open(tmp_path / "direct" / "grades.json"))["submissions"][0]
+    assert results["score"] == direct["score"]
+    assert results["leaderboard"][0]["value"] == round(direct["accuracy"], 4)
+
+
+# A real single-node Slurm: munged and slurmctld/slurmd with their own configuration,
+# sockets and ports in a temporary folder, started here and stopped after the test.
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def slurm(tmp_path):
+    missing = [tool for tool in ("munged", "mungekey", "slurmctld", "slurmd", "sbatch")
+               if not shutil.which(tool)]
+    if missing:
+        pytest.skip(f"Slurm is not installed here (no {', '.join(missing)}; Debian: slurm-wlm, "
+                    "munge)")
+    base = tmp_path / "slurm"
+    for name in ("munge", "state", "spool", "log"):
+        (base / name).mkdir(parents=True)
+    key, sock = base / "munge" / "munge.key", base / "munge" / "sock"
+    subprocess.run(["mungekey", "--create", "--keyfile", str(key), "--force"], check=True,
+                   capture_output=True)
+    key.chmod(0o600)
+    started = subprocess.run(["munged", "--force", f"--socket={sock}", f"--key-file={key}",
+                              f"--log-file={base / 'log' / 'munged.log'}",
+                              f"--pid-file={base / 'munge' / 'pid'}",
+                              f"--seed-file={base / 'munge' / 'seed'}"], capture_output=True,
+                             text=True)
+    if started.returncode != 0:
+        pytest.skip(f"munged cannot start here: {started.stderr.strip()[-200:]}")
+    host = socket.gethostname().split(".")[0]
+    user = "root" if os.geteuid() == 0 else os.environ.get("USER", "root")
+    (base / "slurm.conf").write_text(f"""ClusterName=grading
+SlurmctldHost={host}
+SlurmctldPort={free_port()}
+SlurmdPort={free_port()}
+SlurmUser={user}
+AuthType=auth/munge
+AuthInfo=socket={sock}
+CredType=cred/munge
+StateSaveLocation={base / 'state'}
+SlurmdSpoolDir={base / 'spool'}
+SlurmctldPidFile={base / 'slurmctld.pid'}
+SlurmdPidFile={base / 'slurmd.pid'}
+SlurmctldLogFile={base / 'log' / 'slurmctld.log'}
+SlurmdLogFile={base / 'log' / 'slurmd.log'}
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+ReturnToService=2
+MpiDefault=none
+JobAcctGatherType=jobacct_gather/none
+NodeName={host} CPUs={os.cpu_count()} State=UNKNOWN
+PartitionName=grading Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
+""")
+    env = dict(os.environ, SLURM_CONF=str(base / "slurm.conf"))
+    try:
+        for daemon in (["slurmctld", "-c"], ["slurmd"]):
+            result = subprocess.run(daemon, env=env, capture_output=True, text=True)
+            if result.returncode != 0:
+                pytest.skip(f"{daemon[0]} cannot start here: {result.stderr.strip()[-200:]}")
+        # sinfo answers once slurmctld listens; `srun` blocks until the node takes jobs
+        ready = subprocess.run(["srun", "--immediate=120", "true"], env=env, capture_output=True,
+                               text=True, timeout=180)
+        if ready.returncode != 0:
+            pytest.skip(f"the Slurm node does not take jobs here: {ready.stderr.strip()[-200:]}")
+        yield env
+    finally:
+        subprocess.run(["scontrol", "shutdown"], env=env, capture_output=True)
+        subprocess.run(["munged", "--stop", f"--socket={sock}"], capture_output=True)
+
+
+def test_grade_on_slurm_job_array(slurm, small_class, tmp_path):
+    folder, submissions, data = small_class
+    out = tmp_path / "grades"
+    submitted = subprocess.run(["bash", "cifar/grade_on_slurm.sh", "2", str(submissions), str(out),
+                                "--data", data, "--epochs", "1", "--timeout", "120"],
+                               cwd=REPO_ROOT, env=slurm, capture_output=True, text=True,
+                               timeout=120)
+    assert submitted.returncode == 0, submitted.stderr
+    report_job = submitted.stdout.split("the report as job ")[1].split(".")[0]
+    # blocks until the report job has ended, without polling
+    subprocess.run(["srun", f"--dependency=afterany:{report_job}", "true"], env=slurm,
+                   check=True, capture_output=True, timeout=1200)
+    logs = "".join(path.read_text() for path in (out / "slurm-logs").iterdir())
+    assert "Report on 4 submissions" in (out / "slurm-logs" / "report.log").read_text(), logs
+    graded = json.load(open(out / "grades.json"))["submissions"]
+    assert {row["student"] for row in graded} == set(CLASS)
+    assert next(row for row in graded if row["student"] == "correct")["score"] >= 70
