@@ -1,8 +1,11 @@
-"""What TensorBoard logging and pictures add to `python mnist/Train_NN.py`.
+"""What recording the inside of the network, TensorBoard logs and pictures add to Train_NN.py.
 
-The course run with --logdir and its training-curves picture, against the same run with
---no-pictures and no log; whole processes, alternately, on the real MNIST ($MNIST_DATA or
-../shared/data/mnist.npz); prints the medians and their ratio (target <= 1.10).
+The course's hidden-layer run (`--hidden`), which records cost, accuracy, the gradient norm
+of each weight matrix and the saturation of the sigmoid units every 10 steps, writes them to
+--logdir and draws the curves and gradients pictures, against the same run with
+--no-pictures and no log, which records nothing; whole processes, alternately, on the real
+MNIST ($MNIST_DATA or ../shared/data/mnist.npz); prints the medians and their ratio
+(target <= 1.10).
 
     python bench/bench_pictures.py [--repeats 5]
 """
@@ -21,7 +24,7 @@ def main():
     mnist = data_file("mnist.npz", "MNIST_DATA")
     env = {key: value for key, value in os.environ.items() if key != "DISPLAY"}
     with tempfile.TemporaryDirectory() as scratch:
-        train = [PYTHON, "mnist/Train_NN.py", "--data", mnist]
+        train = [PYTHON, "mnist/Train_NN.py", "--data", mnist, "--hidden"]
         times = alternate({
             "with log and pictures": train + ["--model", os.path.join(scratch, "a", "m.ckpt"),
                                               "--logdir", os.path.join(scratch, "runs")],

@@ -293,7 +293,7 @@ def test_process_sandbox_still_grades_and_says_it_is_weaker(graded_in_processes)
     assert all(rows[name]["score"] < 100 for name in PROCESS_SANDBOX_SAMPLES if name != "correct")
     assert not os.listdir(graded["outside"])
     assert graded["survivors"] == []
-    assert any("forbids" in flag for flag in rows["escape_dir_fd"]["tripwire"])
+    assert any("outside" in flag for flag in rows["escape_dir_fd"]["tripwire"])
 
 
 @needs_bubblewrap
@@ -313,7 +313,7 @@ def test_sandbox_bwrap_hides_the_machine(tmp_path):
         " start_new_session=True)\n")
     env = {"PATH": "/usr/bin:/bin"}
     command = sandbox.stage_command("bwrap", str(scratch), "look.py", 2000, 60, env)
-    command[-3:] = [sys.executable, "-I", "/work/look.py"]
+    command[-4:] = [sys.executable, "-I", "/work/look.py"]
     run = sandbox.run_limited(command, str(scratch), {}, 60)
     lines = run.output.splitlines()
     assert lines[0] == "False False", run.output
@@ -345,7 +345,7 @@ def test_bad_rubric_and_paths(run_script, tmp_path):
 
 def test_reference_solution_is_not_handed_out_with_the_handout():
     handout = open(os.path.join(REPO_ROOT, "cifar", "Train_NN_cifar.py"), encoding="utf-8").read()
-    assert "reference_solution" not in handout and "homework_solution" not in handout
+    assert "import reference_solution" not in handout and "homework_solution" not in handout
     assert not os.path.exists(os.path.join(REPO_ROOT, "cifar", "homework_solution.py"))
     reference = open(os.path.join(REPO_ROOT, "grader", "reference_solution.py")).read()
     assert "Train_NN_cifar" not in reference.split('"""')[2]  # no import of the handout
