@@ -40,6 +40,7 @@ GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_RUBRIC = os.path.join(GRADER_DIR, "rubric.json")
 HANDOUT = os.path.join(REPO_ROOT, "cifar", "Train_NN_cifar.py")
 SUBMISSION_NAME = "Train_NN_cifar.py"  # the handout's name, inside the scratch folder
+BUILD_TIMEOUT = 300  # seconds NN_model() may take at most: building a model takes seconds
 
 
 def gpu_count():
@@ -106,7 +107,8 @@ def limit_flags(parser):
                         help="submissions graded at once (default: one per GPU, else one per "
                              "CPU core as memory allows)")
     limits.add_argument("--timeout", type=cli.positive_float, default=3600,
-                        help="seconds each stage may take (building the model; training it)")
+                        help="seconds training a submission may take (building its model: "
+                             f"at most {BUILD_TIMEOUT} s)")
     limits.add_argument("--memory", type=cli.positive_int, default=8192, metavar="MB",
                         help="memory a submission's stages may use, in MiB")
 
@@ -288,7 +290,8 @@ def grade_one(student, path, settings, args, mode):
     threads = max(1, (os.cpu_count() or 1) // args.workers)
     with tempfile.TemporaryDirectory(prefix="grade-") as private:
         trusted = TrustedStage(settings, threads, args, private)
-        built = build_in_sandbox(path, private, mode, args.timeout, args.memory)
+        build_timeout = min(args.timeout, BUILD_TIMEOUT)
+        built = build_in_sandbox(path, private, mode, build_timeout, args.memory)
         config_path = None
         if built.config is not None:
             config_path = os.path.join(private, "config.json")
@@ -309,8 +312,8 @@ def grade_one(student, path, settings, args, mode):
     result["not_gradable"] = built.not_gradable or fields["not_gradable"]
     if malformed:
         result.update(checks=[], accuracy=None, error=malformed)
-    elif built.error(args.timeout, args.memory):
-        result["error"] = built.error(args.timeout, args.memory)
+    elif built.error(build_timeout, args.memory):
+        result["error"] = built.error(build_timeout, args.memory)
     elif result["accuracy"] is None and result["error"] is None and result["checks"] and \
             trained.returncode != 0:
         if trained.timed_out:

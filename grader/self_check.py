@@ -37,7 +37,7 @@ def parse_args(argv=None):
                             help="memory NN_model() may use, in MiB")
     parser, args = cli.parse(__doc__, argv, flags)
     if not os.path.isfile(args.file):
-        parser.error(f"argument FILE: {args.file} does not exist")
+        parser.error(f"argument FILE: {args.file} is not a file: give your Train_NN_cifar.py")
     return parser, args
 
 

@@ -11,6 +11,9 @@ from nnlab.paths import MODEL_DIR
 def show(parser, args, columns, rows):
     """Load the data set, draw the mosaic, print shapes, first labels and the label grid."""
     save_path = args.save or str(MODEL_DIR / f"{args.dataset}_data.png")
+    if os.path.isdir(save_path):
+        parser.error(f"argument --save: {save_path} is a folder; give a file name like "
+                     f"{os.path.join(save_path, args.dataset + '_data.png')}")
     plots.ensure_writable(save_path)
     data = datasets.load(args.dataset, args.data, args.mirror)
     images, labels = (data.x_train, data.y_train) if args.split == "train" else \

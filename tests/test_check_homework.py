@@ -48,5 +48,5 @@ def test_a_missing_file_is_one_line(tmp_path):
     result = check(tmp_path / "nothing.py")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"check_homework.py: error: argument FILE: {tmp_path / 'nothing.py'} does not exist "
-        "(see --help)"]
+        f"check_homework.py: error: argument FILE: {tmp_path / 'nothing.py'} is not a file: "
+        "give your Train_NN_cifar.py (see --help)"]
