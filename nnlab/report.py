@@ -25,9 +25,17 @@ def unit_groups(weights, biases, tolerance=1e-6):
     """Sizes of the groups of identical hidden units, largest first: units whose input weights
     and bias agree within `tolerance` (relative to the largest weight) form one group."""
     units = np.vstack([weights, biases[None, :]]).T
-    scale = float(np.abs(units).max()) or 1.0
-    _, counts = np.unique(np.round(units / (scale * tolerance)), axis=0, return_counts=True)
-    return sorted(counts.tolist(), reverse=True)
+    limit = tolerance * (float(np.abs(units).max()) or 1.0)
+    representatives, counts = [], []
+    for unit in units:
+        for index, representative in enumerate(representatives):
+            if np.abs(unit - representative).max() <= limit:
+                counts[index] += 1
+                break
+        else:
+            representatives.append(unit)
+            counts.append(1)
+    return sorted(counts, reverse=True)
 
 
 def print_hidden_units(weights, biases):

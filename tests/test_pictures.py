@@ -201,7 +201,7 @@ def test_inside_the_hidden_layer(run_script, mnist_npz, tmp_path, init, distinct
     tested = run_script("mnist/Test_NN.py", "--model", model)
     assert tested.returncode == 0, tested.stderr
     width, height = picture_size(tmp_path / "h_ckpt_hidden_units.png")
-    assert width > height > 300  # 100 units in 10 rows of 10
+    assert width > 600 and height > 600  # 100 units in 10 rows of 10
     line = next(line for line in tested.stdout.splitlines() if line.startswith("hidden units:"))
     if distinct:
         assert line == f"hidden units: 100, distinct: {distinct}"
