@@ -32,7 +32,7 @@ def parse_args(argv=None):
                                  model_choice="the line `NN_comp_graph = ...` in NN_comp_graph.py"),
                      cli.model_file(default_model_path("mnist_NN_model.ckpt"),
                                     "where to save the checkpoint (Test_NN.py reads it there)"),
-                     cli.training_pictures())
+                     cli.training_pictures(gradients=True))
 
 
 def get_batch(x, y, batch_size, i):
@@ -78,7 +78,7 @@ def main(argv=None):
     shuffle_order = np.random.default_rng(args.seed)
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        log = (TF1TrainingLog(tf, sess, args.logdir, cost, accuracy)
+        log = (TF1TrainingLog(tf, sess, args.logdir, cost, accuracy, inside=args.gradients)
                if args.pictures or args.logdir else None)
         progress = StepProgress(steps)
         for i in range(steps):
@@ -113,7 +113,8 @@ def main(argv=None):
         print(f"TensorBoard logs in {args.logdir}: view them with tensorboard --logdir {args.logdir}")
     if args.pictures:
         plots.save_training_curves(log.learning_curves(), "step", args.model)
-        plots.save_gradients(log.inside_curves(), args.model)
+        if args.gradients:
+            plots.save_gradients(log.inside_curves(), args.model)
 
 
 if __name__ == "__main__":

@@ -213,13 +213,18 @@ def model_file(default, help_text, keras=False):
     return add
 
 
-def training_pictures():
-    """--pictures/--no-pictures (training curves) and --logdir (TensorBoard)."""
+def training_pictures(gradients=False):
+    """--pictures/--no-pictures (training curves), --logdir (TensorBoard) and, for the TF1 lab,
+    --gradients/--no-gradients."""
     def add(parser):
         group = parser.add_argument_group("pictures")
         group.add_argument("--pictures", action=argparse.BooleanOptionalAction, default=True,
                            help="draw the training curves (cost and accuracy) as a PNG beside the "
                                 "model, and show them where there is a display")
+        if gradients:
+            group.add_argument("--gradients", action=argparse.BooleanOptionalAction, default=True,
+                               help="record, every 10 steps, the gradient norm of each weight "
+                                    "matrix and the saturated sigmoid units, and draw them")
         group.add_argument("--logdir", metavar="DIR",
                            help="also write TensorBoard logs here (view: tensorboard --logdir DIR)")
     return add

@@ -43,17 +43,18 @@ class TF1TrainingLog:
     graph and these scalars go to TensorBoard event files through tf.compat.v1.summary.
     """
 
-    def __init__(self, tf, session, logdir, cost, accuracy, log_every=10, test_every=100):
+    def __init__(self, tf, session, logdir, cost, accuracy, inside=True, log_every=10,
+                 test_every=100):
         self.session, self.log_every, self.test_every = session, log_every, test_every
         self.history = History()
         self.fetches = {"cost": cost, "training accuracy (batch)": accuracy}
         weights = [variable for variable in tf.trainable_variables()
-                   if variable.op.name in ("w_hidden", "w")]
+                   if inside and variable.op.name in ("w_hidden", "w")]
         for variable, gradient in zip(weights, tf.gradients(cost, weights)):
             self.fetches[f"gradient norm {variable.op.name}"] = tf.norm(gradient)
         hidden = [op for op in tf.get_default_graph().get_operations()
                   if op.name == "h" and op.type == "Sigmoid"]
-        if hidden:
+        if hidden and inside:
             outputs = hidden[0].outputs[0]
             saturated = tf.logical_or(outputs < 0.01, outputs > 0.99)
             self.fetches["saturated hidden units"] = tf.reduce_mean(tf.cast(saturated, tf.float32))

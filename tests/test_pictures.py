@@ -217,3 +217,13 @@ def test_distinct_units_are_counted_with_rounding_tolerance():
     assert unit_groups(weights, np.zeros(5)) == [5]
     weights[:, 3] += 0.1
     assert unit_groups(weights, np.zeros(5)) == [4, 1]
+
+
+def test_no_gradients_records_and_draws_none(run_script, mnist_npz, tmp_path):
+    trained = run_script("mnist/Train_NN.py", "--data", mnist_npz, "--hidden", "--steps", 20,
+                         "--no-gradients", "--model", tmp_path / "h.ckpt", "--logdir",
+                         tmp_path / "logs")
+    assert trained.returncode == 0, trained.stderr
+    assert not (tmp_path / "h_ckpt_gradients.png").exists()
+    _, tags = event_contents(str(tmp_path / "logs"))
+    assert set(tags) == {"training_cost", "training_accuracy", "test_accuracy"}
