@@ -20,10 +20,13 @@ import dataclasses
 import hashlib
 import json
 import os
+import queue
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import numpy
@@ -181,68 +184,110 @@ def read_status(scratch):
 
 
 class TrustedStage:
-    """The trusted stage's process: started first, so TensorFlow and the data load meanwhile."""
+    """One worker's trusted stage: a process that loads TensorFlow and the data once, then
+    grades the checked configs it is handed one by one (it never runs a submission's code, so
+    it can serve many).  Started before the first student stage, so that the loading overlaps
+    it; started again after a submission that made it fail or run out of time."""
 
-    def __init__(self, settings, threads, args, work_folder):
-        read_end, self.write_end = os.pipe()
-        memory = 0 if gpu_count() else args.memory  # CUDA reserves more address space than it uses
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": work_folder,
+    def __init__(self, settings, threads, args):
+        self.settings, self.threads, self.args = settings, threads, args
+        self.memory_watch = args.memory if gpu_count() else 0
+        self.process = None
+
+    def start(self):
+        if self.process is not None and self.process.poll() is None:
+            return
+        self.folder = tempfile.mkdtemp(prefix="grade-trusted-")
+        read_end, write_end = os.pipe()
+        memory = 0 if gpu_count() else self.args.memory  # CUDA reserves more address space
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.folder,
                "LANG": "C.UTF-8", "PYTHONPATH": REPO_ROOT, "PYTHONDONTWRITEBYTECODE": "1",
-               "MPLBACKEND": "Agg", "KERAS_HOME": work_folder, RESULT_FD_ENV_VAR: str(self.write_end),
-               "TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": "1",
-               "OMP_NUM_THREADS": str(threads),
+               "MPLBACKEND": "Agg", "KERAS_HOME": self.folder, RESULT_FD_ENV_VAR: str(write_end),
+               "TF_NUM_INTRAOP_THREADS": str(self.threads), "TF_NUM_INTEROP_THREADS": "1",
+               "OMP_NUM_THREADS": str(self.threads),
                **{name: os.environ[name] for name in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
                   if name in os.environ}}
+        settings = dict(self.settings, threads=self.threads, data=self.args.data_copy)
         command = [sys.executable, os.path.join(GRADER_DIR, "launcher.py"), str(memory),
-                   str(args.timeout), str(sandbox.MAX_PROCESSES), sys.executable, "-m",
-                   "grader.trusted_stage",
-                   json.dumps(dict(settings, threads=threads, data=args.data_copy))]
-        self.start = time.perf_counter()
-        self.process = subprocess.Popen(command, cwd=work_folder, env=env, stdin=subprocess.PIPE,
+                   str(10 * 365 * 86400), str(sandbox.MAX_PROCESSES), sys.executable, "-m",
+                   "grader.trusted_stage", json.dumps(settings)]
+        self.process = subprocess.Popen(command, cwd=self.folder, env=env, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        start_new_session=True, pass_fds=(self.write_end,))
-        os.close(self.write_end)
-        self.output = sandbox.CappedReader(self.process.stdout)
-        self.records = sandbox.CappedReader(os.fdopen(read_end, "rb"), head=1_000_000, tail=0)
-        self.memory_watch = args.memory if gpu_count() else 0
-        self.timeout = args.timeout
+                                        start_new_session=True, pass_fds=(write_end,))
+        os.close(write_end)
+        self.output = sandbox.CappedReader(self.process.stdout, head=0)
+        self.records = queue.Queue()
+        threading.Thread(target=self._read_records, args=(os.fdopen(read_end, "rb"),),
+                         daemon=True).start()
 
-    def finish(self, config_path):
-        """Hand over the checked config (None: nothing to grade); wait; its records and run."""
+    def _read_records(self, stream):
+        with stream:
+            for line in iter(lambda: stream.readline(1_000_000), b""):
+                try:
+                    self.records.put(json.loads(line))
+                except ValueError:
+                    self.records.put(None)
+        self.records.put(EOFError)
+
+    def grade(self, config_path):
+        """Grade one checked config (None: nothing to grade); its records and run."""
+        if config_path is None:
+            return [], sandbox.StageRun(0, False, False, 0.0, "", 0)
+        self.start()
+        start, output_start = time.perf_counter(), self.output.total
+        records, done, memory_exceeded, timed_out = [], False, False, False
         try:
-            self.process.stdin.write(((config_path or "") + "\n").encode())
-            self.process.stdin.close()
+            self.process.stdin.write((config_path + "\n").encode())
+            self.process.stdin.flush()
         except BrokenPipeError:
             pass
-        memory_exceeded = False
+        while not done:
+            remaining = self.args.timeout - (time.perf_counter() - start)
+            if remaining <= 0:
+                timed_out = True
+                break
+            if self.memory_watch and sandbox.resident_mb(self.process.pid) > self.memory_watch:
+                memory_exceeded = True
+                break
+            try:
+                record = self.records.get(timeout=min(remaining, 0.5))
+            except queue.Empty:
+                continue
+            if record is EOFError:
+                break
+            if isinstance(record, dict) and record.get("done") is True and len(record) == 1:
+                done = True
+            else:
+                records.append(record)
+        returncode = 0
+        if not done:
+            returncode = self.close()
+        output = self.output.text_since(output_start)
+        return records, sandbox.StageRun(returncode, timed_out, memory_exceeded,
+                                         time.perf_counter() - start, output,
+                                         self.output.total - output_start)
+
+    def close(self):
+        """Stop the process and all it started; its exit code."""
+        if self.process is None:
+            return 0
         try:
-            while self.process.poll() is None:
-                if time.perf_counter() - self.start > self.timeout + 60:
-                    break
-                if self.memory_watch and sandbox.resident_mb(self.process.pid) > self.memory_watch:
-                    memory_exceeded = True
-                    break
-                try:
-                    self.process.wait(timeout=0.5)
-                except subprocess.TimeoutExpired:
-                    pass
-        finally:
-            try:
-                os.killpg(self.process.pid, 9)
-            except (ProcessLookupError, PermissionError):
-                pass
-            self.process.wait()
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        returncode = self.process.wait()
         self.output.join()
-        self.records.join()
-        records = []
-        for line in self.records.text().splitlines():
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                records.append(None)
-        return records, sandbox.StageRun(
-            self.process.returncode, self.process.returncode == 124, memory_exceeded,
-            time.perf_counter() - self.start, self.output.text(), self.output.total)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.process = None
+        return returncode
 
 
 @dataclasses.dataclass
@@ -285,11 +330,10 @@ def build_in_sandbox(path, private, mode, timeout, memory_mb):
     return built
 
 
-def grade_one(student, path, settings, args, mode):
-    """Grade one submission: student stage in the sandbox, then the trusted stage."""
-    threads = max(1, (os.cpu_count() or 1) // args.workers)
+def grade_one(student, path, settings, args, mode, trusted):
+    """Grade one submission: student stage in the sandbox, then the worker's trusted stage."""
+    trusted.start()  # loads TensorFlow and the data while the student stage runs
     with tempfile.TemporaryDirectory(prefix="grade-") as private:
-        trusted = TrustedStage(settings, threads, args, private)
         build_timeout = min(args.timeout, BUILD_TIMEOUT)
         built = build_in_sandbox(path, private, mode, build_timeout, args.memory)
         config_path = None
@@ -297,7 +341,7 @@ def grade_one(student, path, settings, args, mode):
             config_path = os.path.join(private, "config.json")
             with open(config_path, "w") as file:
                 json.dump(built.config, file)
-        records, trained = trusted.finish(config_path)
+        records, trained = trusted.grade(config_path)
 
     fields, malformed = report.validated_records(records)
     with open(path, "rb") as file:
@@ -370,10 +414,19 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
           else f"WARNING: {sandbox_note}", flush=True)
     write_class_report(args, rubric, settings, sandbox_note)
     started = time.perf_counter()
+    threads = max(1, (os.cpu_count() or 1) // args.workers)
+    stages, local = [], threading.local()
+
+    def grade_in_worker(student, path):
+        if not hasattr(local, "trusted"):
+            local.trusted = TrustedStage(settings, threads, args)
+            stages.append(local.trusted)
+        return grade_one(student, path, settings, args, mode, local.trusted)
+
     with concurrent.futures.ThreadPoolExecutor(args.workers) as pool:
         futures = {}
         for student, path in pending:
-            futures[pool.submit(grade_one, student, path, settings, args, mode)] = student
+            futures[pool.submit(grade_in_worker, student, path)] = student
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             try:
                 result = future.result()
@@ -388,6 +441,8 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
             write_class_report(args, rubric, settings, sandbox_note)
             print(progress_line(done, len(pending), result, rubric, started, args.workers),
                   flush=True)
+    for stage in stages:
+        stage.close()
     write_class_report(args, rubric, settings, sandbox_note, final=True)
     print(f"Report written to {os.path.join(args.out, 'summary.md')}, grades.csv, grades.json "
           "and similarity.csv")

@@ -180,6 +180,11 @@ class CappedReader(threading.Thread):
                     self.head += chunk[:self.head_size - len(self.head)]
                 self.tail = (self.tail + chunk)[-self.tail_size:]
 
+    def text_since(self, position):
+        """What came after the first `position` bytes, as far as the tail still holds it."""
+        fresh = self.total - position
+        return self.tail[-fresh:].decode(errors="replace") if fresh > 0 else ""
+
     def text(self):
         after_head = self.total - len(self.head)  # bytes that came after the head
         if after_head <= len(self.tail):

@@ -1,14 +1,15 @@
 """Check, train and measure one submission's model, without ever running its code.
 
-    python -m grader.trusted_stage SETTINGS_JSON       (then, on standard input: CONFIG_PATH)
+    python -m grader.trusted_stage SETTINGS_JSON       (then, on standard input: CONFIG_PATH...)
 
-Started by the grader beside the student stage, so that TensorFlow and the data load while
-the student's NN_model() is being built.  It then reads one line, the path of the model
-config that the grader took out of the student stage's ``model.keras`` and checked against
-the allowlist (an empty line: nothing to grade), rebuilds the model from it in Keras' safe
-mode with fresh weights, makes the homework's checks, trains it with the grader's settings
-(the student's own optimizer and loss) and measures its accuracy on the test images.
-Results go, one JSON object a line, to the pipe whose descriptor is $GRADER_RESULT_FD.
+Started by each grading worker beside its first student stage, so that TensorFlow and the
+data load while the student's NN_model() is being built.  Then, for every line it reads —
+the path of a model config that the grader took out of a student stage's ``model.keras``
+and checked against the allowlist — it rebuilds the model in Keras' safe mode with fresh
+weights from the grader's seed, makes the homework's checks, trains it with the grader's
+settings (the student's own optimizer and loss) and measures its accuracy on the test
+images.  Results go, one JSON object a line, to the pipe whose descriptor is
+$GRADER_RESULT_FD, each model's ending with {"done": true}.
 """
 
 import json
@@ -81,12 +82,16 @@ def grade(config, settings, keras, inputs):
 def main():
     settings = json.loads(sys.argv[1])
     keras, inputs = prepare(settings)
-    config_path = sys.stdin.readline().strip()
-    if not config_path:
-        return
-    with open(config_path) as file:
-        config = json.load(file)
-    grade(config, settings, keras, inputs)
+    for line in sys.stdin:
+        with open(line.strip()) as file:
+            config = json.load(file)
+        try:
+            grade(config, settings, keras, inputs)
+        except Exception as error:  # a config Keras chokes on is that submission's error
+            report(error=f"the grader could not check or train this model "
+                         f"({type(error).__name__}: {str(error)[:200]})")
+        report(done=True)
+        keras.backend.clear_session()  # the next model starts from a clean slate
 
 
 if __name__ == "__main__":
