@@ -227,3 +227,19 @@ def test_no_gradients_records_and_draws_none(run_script, mnist_npz, tmp_path):
     assert not (tmp_path / "h_ckpt_gradients.png").exists()
     _, tags = event_contents(str(tmp_path / "logs"))
     assert set(tags) == {"training_cost", "training_accuracy", "test_accuracy"}
+
+
+def test_run_experiments_quick_writes_the_table_and_the_picture(run_script, mnist_npz, tmp_path):
+    result = run_script("mnist/run_experiments.py", "--quick", "--mnist", mnist_npz,
+                        "--fashion-mnist", mnist_npz, "--out", tmp_path, timeout=900)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in (tmp_path / "experiments.md").read_text().splitlines()
+            if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) >= 8
+    for row in rows:
+        name, command, train, test, seconds = [cell.strip() for cell in row.strip("|").split("|")]
+        assert command.startswith("`python mnist") and test.endswith("%") and seconds.isdigit()
+    assert "--steps 600" in rows[5] and "--steps 6000" not in rows[5]  # shortened, not appended
+    width, _ = picture_size(tmp_path / "experiments.png")
+    assert width > 800
+    assert result.stderr == ""
