@@ -17,7 +17,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import cli, datasets, plots, report
-from nnlab.checkpoints import load_keras_model, read_notes
+from nnlab.checkpoints import load_keras_model, read_notes, recorded_data
 from nnlab.paths import default_model_path, picture_path
 from nnlab.quiet_tensorflow import import_tensorflow
 
@@ -39,10 +39,7 @@ def korean_flag(parser):
 def main(argv=None):
     args = parse_args(argv)
     notes = read_notes(args.model, "Train_NN_cifar.py")
-    if args.pictures:
-        plots.ensure_writable(picture_path(args.model, "samples", args.picture_dir),
-                              "--picture-dir")
-    import_tensorflow()  # after the cheap checks, so that --help answers at once
+    import_tensorflow()  # after the flags are checked: --help answers at once
 
     # 1. Restore the trained model.
     model = load_keras_model(args.model, "Train_NN_cifar.py", input_size=3072)
@@ -50,7 +47,7 @@ def main(argv=None):
     train_size = args.train_size or notes.get("train_size")
 
     # 2. Load the data as it was fed in training.
-    data = datasets.load("cifar10", report.recorded_data(args, notes, "cifar10"), args.mirror)
+    data = datasets.load("cifar10", recorded_data(args, notes, "cifar10"), args.mirror)
     x_train = datasets.flat_images(data.x_train[:train_size], scale)
     x_test = datasets.flat_images(data.x_test, scale)
 

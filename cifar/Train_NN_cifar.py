@@ -20,9 +20,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import cli, datasets
-from nnlab.checkpoints import check_keras_model, load_solution
-from nnlab.optimizers import keras_optimizer
-from nnlab.paths import default_model_path, ensure_model_folder, ensure_writable_folder
+from nnlab.homework import build_model
+from nnlab.paths import default_model_path
 from nnlab.quiet_tensorflow import import_tensorflow
 from nnlab.training import fit_options, run_training, save_keras_training
 
@@ -53,45 +52,12 @@ def parse_args(argv=None):
                      cli.network(hidden_units=None, model_choice="", hidden_flag=False),
                      cli.model_file(default_model_path("cifar_NN_model.h5"),
                                     "where to save the model: .h5 (the course) or .keras",
-                                    keras=True),
-                     solution_flag, cli.training_pictures())
-
-
-def solution_flag(parser):
-    parser.add_argument("--solution", metavar="FILE",
-                        help="use NN_model() from this file instead of the one here "
-                             "(instructors: grader/reference_solution.py)")
-
-
-def build_model(parser, args):
-    """Call NN_model() (yours, or the one of --solution) as the homework asks, and check it."""
-    nn_model = load_solution(args.solution) if args.solution else NN_model
-    options = {}
-    if (args.activation, args.optimizer, args.learning_rate) != ("sigmoid", "sgd", None):
-        options = {"activation": args.activation,
-                   "optimizer": keras_optimizer(args.optimizer, args.learning_rate)}
-    try:
-        model = nn_model(**options)
-    except NotImplementedError:
-        raise SystemExit(
-            "error: NN_model() is not implemented yet: in Train_NN_cifar.py, build a Sequential "
-            "model with 3072 inputs, two sigmoid hidden layers of 3000 and 2000 units and a "
-            "softmax output of 10, compile it, and return it") from None
-    except TypeError as error:
-        if "argument" not in str(error):
-            raise
-        parser.error("NN_model() must be callable as NN_model() and as NN_model(activation=..., "
-                     "optimizer=...), as in the handout" + ("" if options else
-                                                           f" ({error})"))
-    check_keras_model(model, size_in, "NN_model()")
-    return model
+                                    keras=True, writes=True),
+                     cli.solution_file(), cli.training_pictures())
 
 
 def main(argv=None):
     parser, args = parse_args(argv)
-    ensure_model_folder(args.model)
-    if args.logdir:
-        ensure_writable_folder(args.logdir, "--logdir")
     keras.utils.set_random_seed(args.seed)
 
     # 1. Load the data. The 2019 handout fed raw 0-255 pixels; --scale divides them by 255.
@@ -102,7 +68,7 @@ def main(argv=None):
     cli.check_batch_size(parser, args.batch_size, len(x_train), args.validation_split)
 
     # 2. Build and compile the model: your NN_model().
-    model = build_model(parser, args)
+    model = build_model(parser, args, NN_model, size_in)
     model.summary()
 
     # 3. Train, then measure on the training data.

@@ -32,7 +32,7 @@ import time
 import numpy
 
 from grader import report, sandbox, similarity
-from grader.model_config import NoModel, NotGradable, read_saved_config
+from grader.model_config import NoModel, NotGradable, open_written_file, read_saved_config
 from grader.source_flags import flags_in
 from grader.student_stage import MODEL_FILE, STATUS_FILE
 from grader.trusted_stage import RESULT_FD_ENV_VAR
@@ -122,11 +122,13 @@ def choose_sandbox(parser, choice):
     if choice == "bwrap" and problem:
         parser.error(f"--sandbox bwrap: {problem}; {sandbox.INSTALL_BUBBLEWRAP}, "
                      "or choose --sandbox process")
-    if problem is None:
-        return "bwrap", None
-    return "process", (f"submissions were not confined by the operating system ({problem}): "
-                       f"each ran in a separate, limited process only. To confine them, "
-                       f"{sandbox.INSTALL_BUBBLEWRAP} and grade again with --regrade.")
+    return ("bwrap", None) if problem is None else ("process", unconfined_note(problem))
+
+
+def unconfined_note(why):
+    return (f"submissions were not confined by the operating system ({why}): each ran in a "
+            f"separate, limited process only. To confine them, {sandbox.INSTALL_BUBBLEWRAP} and "
+            "grade again with --regrade.")
 
 
 def student_name(path):
@@ -170,15 +172,19 @@ def file_digest(path):
 
 def read_status(scratch):
     """What the student stage says went wrong: untrusted, used only as text for the report."""
+    file = open_written_file(os.path.join(scratch, STATUS_FILE), 100_000)
+    if file is None:
+        return {}
     try:
-        with open(os.path.join(scratch, STATUS_FILE), "rb") as file:
-            status = json.loads(file.read(100_000))
+        with file:
+            status = json.loads(file.read())
     except (OSError, ValueError, RecursionError):
         return {}
     if not isinstance(status, dict):
         return {}
-    texts = lambda value: [report.text(item, 300) for item in value[:20]] \
-        if isinstance(value, list) else []  # noqa: E731
+
+    def texts(value):
+        return [report.text(item, 300) for item in value[:20]] if isinstance(value, list) else []
     return {"error": report.text(status["error"]) if isinstance(status.get("error"), str) else None,
             "problems": texts(status.get("problems")), "flags": texts(status.get("flags"))}
 
@@ -439,16 +445,19 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
             results[result["student"]] = result
             report.write_result(results_folder, result, rubric)
             write_class_report(args, rubric, settings, sandbox_note)
-            print(progress_line(done, len(pending), result, rubric, started, args.workers),
-                  flush=True)
+            print(progress_line(done, len(pending), result, rubric, started), flush=True)
     for stage in stages:
         stage.close()
+    if args.shard:  # the class's similarity report waits for every shard: --report-only
+        print(f"Shard {args.shard[0]}/{args.shard[1]} done; when all are, write the class's "
+              f"report with --report-only --out {args.out}")
+        return
     write_class_report(args, rubric, settings, sandbox_note, final=True)
     print(f"Report written to {os.path.join(args.out, 'summary.md')}, grades.csv, grades.json "
           "and similarity.csv")
 
 
-def progress_line(done, total, result, rubric, started, workers):
+def progress_line(done, total, result, rubric, started):
     score = report.scored(result, rubric)
     accuracy = "" if result.get("accuracy") is None else f", accuracy {result['accuracy']:.4f}"
     problem = result.get("not_gradable") or result.get("error")
@@ -476,7 +485,7 @@ def report_only(parser, args, rubric):
     results = all_results(folder)
     settings = next(iter(results.values()))["settings"] if results else {}
     modes = {result.get("sandbox") for result in results.values()}
-    note = None if modes <= {"bwrap"} else choose_sandbox(parser, "process")[1]
+    note = None if modes <= {"bwrap"} else unconfined_note("some were graded without bubblewrap")
     similar = similarity.similar_pairs({student: result["file"] for student, result
                                         in results.items()}, HANDOUT)
     report.write_report(args.out, list(results.values()), rubric, settings, note, similar)

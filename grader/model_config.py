@@ -81,16 +81,29 @@ class NoModel(Exception):
     """There is no readable saved model."""
 
 
+def open_written_file(path, max_bytes):
+    """A file that a submission wrote, opened for reading without trusting it: never through
+    a symbolic link, never blocking on a FIFO or a device; None unless it is a regular file of
+    at most `max_bytes`."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+        os.close(descriptor)
+        return None
+    return os.fdopen(descriptor, "rb")
+
+
 def read_saved_config(path):
     """config.json of the .keras zip at `path` (a file the submission wrote), parsed and checked."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        raise NoModel("NN_model() saved no model") from None
-    with os.fdopen(descriptor, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MODEL_BYTES:
-            raise NoModel("the saved model is not a regular file of a sensible size")
+    if not os.path.lexists(path):
+        raise NoModel("NN_model() saved no model")
+    file = open_written_file(path, MAX_MODEL_BYTES)
+    if file is None:
+        raise NoModel("the saved model is not a regular file of a sensible size")
+    with file:
         try:
             with zipfile.ZipFile(file) as archive:
                 entry = archive.getinfo("config.json")

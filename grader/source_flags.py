@@ -27,7 +27,8 @@ SUSPICIOUS_ATTRIBUTES = {
     "spawnve", "posix_spawn", "spawnv_passfds", "register_keras_serializable",
     "get_custom_objects", "custom_object_scope"}
 # attributes suspicious only on these modules: os.open(dir_fd=...), os.write(fd), sys.modules
-MODULE_ATTRIBUTES = {"os": {"open", "write", "read", "pipe", "chdir", "chroot"},
+MODULE_ATTRIBUTES = {"os": {"open", "write", "read", "pipe", "chdir", "chroot", "mkfifo", "mknod",
+                            "symlink", "link"},
                      "sys": {"modules", "meta_path", "path_hooks"}}
 KERAS_NAMES = {"sigmoid", "softmax", "relu", "tanh", "linear", "categorical_crossentropy",
                "Dense", "Sequential", "Activation", "Input", "Model"}

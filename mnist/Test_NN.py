@@ -17,9 +17,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import cli, datasets, plots, report
-from nnlab.checkpoints import read_tf1_notes, restore_tf1_checkpoint
+from nnlab.checkpoints import read_tf1_notes, recorded_data, restore_tf1_checkpoint
 from nnlab.choices import MNIST_DATASETS
-from nnlab.paths import default_model_path, picture_path
+from nnlab.paths import default_model_path
 from nnlab.quiet_tensorflow import import_tensorflow_v1
 
 
@@ -34,15 +34,12 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     notes = read_tf1_notes(args.model, "Train_NN.py")
-    if args.pictures:
-        plots.ensure_writable(picture_path(args.model, "confusion", args.picture_dir),
-                              "--picture-dir")
-    tf = import_tensorflow_v1()  # imported after the cheap checks, so that --help answers at once
+    tf = import_tensorflow_v1()  # imported after the flags are checked: --help answers at once
     import NN_comp_graph
 
     # 1. Load the data the network was trained on (unless --dataset or --data say otherwise).
     dataset = args.dataset or notes["dataset"]
-    data = datasets.load(dataset, report.recorded_data(args, notes, dataset), args.mirror)
+    data = datasets.load(dataset, recorded_data(args, notes, dataset), args.mirror)
     x_train, y_train = datasets.flat_images(data.x_train), datasets.one_hot(data.y_train)
     x_test, y_test = datasets.flat_images(data.x_test), datasets.one_hot(data.y_test)
 

@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 from nnlab import cli, datasets, plots
 from nnlab.checkpoints import save_tf1_checkpoint
 from nnlab.choices import BUILDER_OPTIONS
-from nnlab.paths import default_model_path, ensure_model_folder, ensure_writable_folder
+from nnlab.paths import default_model_path
 from nnlab.quiet_tensorflow import import_tensorflow_v1
 from nnlab.training import run_training
 
@@ -31,7 +31,8 @@ def parse_args(argv=None):
                      cli.network(hidden_units=100, tf1=True,
                                  model_choice="the line `NN_comp_graph = ...` in NN_comp_graph.py"),
                      cli.model_file(default_model_path("mnist_NN_model.ckpt"),
-                                    "where to save the checkpoint (Test_NN.py reads it there)"),
+                                    "where to save the checkpoint (Test_NN.py reads it there)",
+                                    writes=True),
                      cli.training_pictures(gradients=True))
 
 
@@ -44,10 +45,7 @@ def get_batch(x, y, batch_size, i):
 
 def main(argv=None):
     parser, args = parse_args(argv)
-    ensure_model_folder(args.model)
-    if args.logdir:
-        ensure_writable_folder(args.logdir, "--logdir")
-    tf = import_tensorflow_v1()  # imported after the cheap checks, so that --help answers at once
+    tf = import_tensorflow_v1()  # imported after the flags are checked: --help answers at once
     import NN_comp_graph
     from nnlab.progress import StepProgress
     from nnlab.training_log import TF1TrainingLog
@@ -63,12 +61,10 @@ def main(argv=None):
     # 2. Build the computation graph on the two placeholders.
     tf.set_random_seed(args.seed)
     x_in, y_in = NN_comp_graph.placeholders()
-    builder = {None: NN_comp_graph.NN_comp_graph,
-               True: NN_comp_graph.NN_comp_graph_with_hidden_layer,
-               False: NN_comp_graph.NN_comp_graph_without_hidden_layer}[args.hidden]
-    options = {name: getattr(args, name) for name in BUILDER_OPTIONS[builder.__name__]}
-    cli.refuse_unused_options(parser, {"hidden_units": args.hidden_units,
-                                       "activation": args.activation}, options)
+    builder, options = cli.chosen_network(
+        parser, args, NN_comp_graph.NN_comp_graph, NN_comp_graph.NN_comp_graph_with_hidden_layer,
+        NN_comp_graph.NN_comp_graph_without_hidden_layer,
+        lambda builder: BUILDER_OPTIONS[builder.__name__])
     accuracy, train = builder(x_in, y_in, **options)
     cost = NN_comp_graph.node("cost")
 

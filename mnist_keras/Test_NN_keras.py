@@ -15,9 +15,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import cli, datasets, plots, report
-from nnlab.checkpoints import load_keras_model, read_notes
+from nnlab.checkpoints import load_keras_model, read_notes, recorded_data
 from nnlab.choices import MNIST_DATASETS
-from nnlab.paths import default_model_path, picture_path
+from nnlab.paths import default_model_path
 from nnlab.quiet_tensorflow import import_tensorflow
 
 
@@ -33,17 +33,14 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     notes = read_notes(args.model, "Train_NN_keras.py")
-    if args.pictures:
-        plots.ensure_writable(picture_path(args.model, "confusion", args.picture_dir),
-                              "--picture-dir")
-    import_tensorflow()  # after the cheap checks, so that --help answers at once
+    import_tensorflow()  # after the flags are checked: --help answers at once
 
     # 1. Restore the model: graph and weights.
     model = load_keras_model(args.model, "Train_NN_keras.py", input_size=784)
 
     # 2. Load the data as Train_NN_keras.py fed it.
     dataset = args.dataset or notes.get("dataset", "mnist")
-    data = datasets.load(dataset, report.recorded_data(args, notes, dataset), args.mirror)
+    data = datasets.load(dataset, recorded_data(args, notes, dataset), args.mirror)
     x_train, x_test = datasets.flat_images(data.x_train), datasets.flat_images(data.x_test)
 
     # 3. Measure on the test data, and on the training data to spot overfitting.

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 from nnlab import cli, datasets
 from nnlab.optimizers import keras_optimizer
-from nnlab.paths import default_model_path, ensure_model_folder, ensure_writable_folder
+from nnlab.paths import default_model_path
 from nnlab.quiet_tensorflow import import_tensorflow
 from nnlab.training import fit_options, run_training, save_keras_training
 
@@ -65,16 +65,14 @@ def parse_args(argv=None):
                      cli.network(hidden_units=size_hidden,
                                  model_choice="the line `NN_model = ...` in this file"),
                      cli.model_file(default_model_path("mnist_NN_model.h5"),
-                                    "where to save the model: .h5 (the course) or .keras", keras=True),
+                                    "where to save the model: .h5 (the course) or .keras",
+                                    keras=True, writes=True),
                      cli.training_pictures())
 
 
 def main(argv=None):
     parser, args = parse_args(argv)
-    ensure_model_folder(args.model)
-    if args.logdir:
-        ensure_writable_folder(args.logdir, "--logdir")
-    keras = import_tensorflow().keras  # imported after the cheap checks, so that --help answers at once
+    keras = import_tensorflow().keras  # imported after the flags are checked: --help answers at once
     keras.utils.set_random_seed(args.seed)
 
     # 1. Load the data: pixels scaled to [0, 1], labels one-hot.
@@ -83,11 +81,8 @@ def main(argv=None):
     cli.check_batch_size(parser, args.batch_size, len(x_train), args.validation_split)
 
     # 2. Build and compile the model.
-    builder = {None: NN_model, True: NN_model_with_hidden_layer,
-               False: NN_model_without_hidden_layer}[args.hidden]
-    options = {name: getattr(args, name) for name in OPTIONS[builder]}
-    cli.refuse_unused_options(parser, {"hidden_units": args.hidden_units,
-                                       "activation": args.activation}, options)
+    builder, options = cli.chosen_network(parser, args, NN_model, NN_model_with_hidden_layer,
+                                          NN_model_without_hidden_layer, OPTIONS.get)
     model = builder(optimizer=keras_optimizer(args.optimizer, args.learning_rate), **options)
     model.summary()
 

@@ -76,6 +76,17 @@ def _notes_problem(notes):
     return None
 
 
+def recorded_data(args, notes, dataset):
+    """The local copy to load: --data, else the one recorded beside the model (if it is still
+    there and the data set is the recorded one), else None (cache, download, $*_DATA)."""
+    if args.data:
+        return args.data
+    recorded = notes.get("data")
+    if recorded and dataset == notes.get("dataset", dataset) and os.path.exists(recorded):
+        return recorded
+    return None
+
+
 def read_tf1_notes(checkpoint, train_script):
     """How the checkpoint's network was built, checked; a clear error when there is none."""
     if not os.path.exists(checkpoint + ".index"):
@@ -173,9 +184,6 @@ def load_keras_model(path, train_script, input_size, output_size=10):
     import keras
 
     if not os.path.isfile(path):
-        if os.path.exists(path + ".index"):
-            raise SystemExit(f"error: {path} is a TensorFlow 1 checkpoint from Train_NN.py, not a "
-                             f"Keras model: test it with Test_NN.py, or run {train_script}")
         raise SystemExit(f"error: no trained model at {path}: run {train_script} first")
     try:
         with keras_warnings_silenced():
@@ -223,14 +231,3 @@ def check_keras_model(model, input_size, source):
         raise SystemExit(f"error: {source} returns a model that is not compiled: call "
                          "model.compile(...) before returning it")
 
-
-def load_solution(path):
-    """NN_model() from another file: the instructor's reference answer, or a student's copy
-    of the handout (Train_NN_cifar.py --solution FILE).  Runs that file: trust it."""
-    import runpy
-    if not os.path.isfile(path):
-        raise SystemExit(f"error: --solution {path} does not exist")
-    nn_model = runpy.run_path(path).get("NN_model")
-    if not callable(nn_model):
-        raise SystemExit(f"error: {path} defines no NN_model()")
-    return nn_model

@@ -15,6 +15,7 @@ import os
 
 from nnlab.choices import ACTIVATIONS, COSTS, INITIALIZATIONS, MNIST_DATASETS, OPTIMIZERS
 from nnlab.optimizers import DEFAULT_LEARNING_RATES
+from nnlab.paths import ensure_model_folder, ensure_writable_folder
 
 MAX_SEED = 2**32 - 1
 KERAS_EXTENSIONS = (".h5", ".keras")
@@ -191,8 +192,9 @@ def cifar_inputs(scale_default=False):
     return add
 
 
-def model_file(default, help_text, keras=False):
-    """--model, with a name the chosen format can write, checked before any work."""
+def model_file(default, help_text, keras=False, writes=False):
+    """--model, with a name the chosen format can write, checked before any work; with
+    `writes` (training scripts), its folder is created and proved writable too."""
     def add(parser):
         parser.add_argument("--model", metavar="PATH", default=default, help=help_text)
 
@@ -209,7 +211,18 @@ def model_file(default, help_text, keras=False):
                              "1 checkpoint is named like model/mnist_NN_model.ckpt")
             if os.path.isdir(args.model):
                 parser.error(f"argument --model: {args.model} is a folder; give a file name")
+            if writes:
+                ensure_model_folder(args.model)
         return check
+    return add
+
+
+def solution_file():
+    """--solution FILE for the CIFAR-10 handout."""
+    def add(parser):
+        parser.add_argument("--solution", metavar="FILE",
+                            help="use NN_model() from this file instead of the one in "
+                                 "Train_NN_cifar.py (instructors: grader/reference_solution.py)")
     return add
 
 
@@ -227,6 +240,11 @@ def training_pictures(gradients=False):
                                     "matrix and the saturated sigmoid units, and draw them")
         group.add_argument("--logdir", metavar="DIR",
                            help="also write TensorBoard logs here (view: tensorboard --logdir DIR)")
+
+        def check(parser, args):
+            if args.logdir:
+                ensure_writable_folder(args.logdir, "--logdir")
+        return check
     return add
 
 
@@ -243,6 +261,12 @@ def test_pictures(available):
                            help="draw no picture")
         group.add_argument("--picture-dir", metavar="DIR",
                            help="where to write the pictures (default: beside the model)")
+
+        def check(parser, args):
+            beside_model = os.path.dirname(os.path.abspath(args.model))
+            if args.pictures and (args.picture_dir or os.path.isdir(beside_model)):
+                ensure_writable_folder(args.picture_dir or beside_model, "--picture-dir")
+        return check
     return add
 
 
@@ -262,12 +286,17 @@ def viewer(columns, rows):
     return add
 
 
-def refuse_unused_options(parser, options, accepted):
-    """A network flag that the chosen builder cannot use is an error, not silently ignored."""
-    for name, value in options.items():
-        if name not in accepted and value != parser.get_default(name):
+def chosen_network(parser, args, chosen, with_hidden, without_hidden, keywords):
+    """The builder that --hidden/--no-hidden (or else the script's own choice) asks for, and
+    the flags it takes, as keyword arguments; `keywords(builder)` names them.  A network flag
+    that builder cannot use is an error, not silently ignored."""
+    builder = {None: chosen, True: with_hidden, False: without_hidden}[args.hidden]
+    options = {name: getattr(args, name) for name in keywords(builder)}
+    for name in ("hidden_units", "activation"):
+        if name not in options and getattr(args, name) != parser.get_default(name):
             parser.error(f"argument --{name.replace('_', '-')}: needs the hidden-layer network "
                          "(--hidden)")
+    return builder, options
 
 
 def check_batch_size(parser, batch_size, training_images, validation_split=0.0):

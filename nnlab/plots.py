@@ -84,14 +84,6 @@ def image_grid(images, titles, title=None, columns=None):
     return figure
 
 
-def data_samples(data, split, indices):
-    """The images `indices` of a data set's "train" or "test" split, captioned with their labels."""
-    images, labels = (data.x_train, data.y_train) if split == "train" else (data.x_test, data.y_test)
-    captions = [f"#{index}: {data.info.class_names[labels[index]]}" for index in indices]
-    return image_grid(images[indices], captions,
-                      title=f"{data.info.title} {split} images with their labels")
-
-
 def predictions(images, actual, predicted, class_names, title="Test images: actual / predicted"):
     """Images captioned "actual / predicted" by class name; wrong predictions in red."""
     captions = [f"{class_names[a]} / {class_names[p]}" for a, p in zip(actual, predicted)]

@@ -1,7 +1,5 @@
 """What the test scripts print: accuracies, the overfitting verdict and sample predictions."""
 
-import os
-
 import numpy as np
 
 # The lecture: a test accuracy far below the training accuracy means overfitting.
@@ -69,17 +67,6 @@ def print_predictions(actual, predicted, class_names=None):
 def say(message):
     """A line saying what a script is about to do, before a step that prints nothing for a while."""
     print(message + "...", flush=True)
-
-
-def recorded_data(args, notes, dataset):
-    """The local copy to load: --data, else the one recorded beside the model (if it is still
-    there and the data set is the recorded one), else None (cache, download, $*_DATA)."""
-    if args.data:
-        return args.data
-    recorded = notes.get("data")
-    if recorded and dataset == notes.get("dataset", dataset) and os.path.exists(recorded):
-        return recorded
-    return None
 
 
 def predicted_classes(model, images):

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 
 from nnlab import plots
-from nnlab.checkpoints import save_keras_model, write_notes
+from nnlab.checkpoints import save_keras_model
 from nnlab.training_log import History, keras_callbacks
 
 

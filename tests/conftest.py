@@ -121,3 +121,20 @@ def http_server(tmp_path):
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
+
+
+def run_and_report_tensorflow(script, *args):
+    """Run a script's main as `python script args`, in a fresh process; returns the
+    CompletedProcess and whether TensorFlow had been imported by the time it ended.
+    (-X importtime cannot tell: the quiet import hides what TensorFlow's import writes.)"""
+    path = os.path.join(REPO_ROOT, script)
+    code = ("import runpy, sys\n"
+            f"sys.argv = [{path!r}] + {list(map(str, args))!r}\n"
+            "try:\n"
+            f"    runpy.run_path({path!r}, run_name='__main__')\n"
+            "except SystemExit as leaving:\n"
+            "    status = leaving.code\n"
+            "print('\\ntensorflow loaded:', 'tensorflow' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                            text=True, timeout=300)
+    return result, result.stdout.rstrip().endswith("tensorflow loaded: True")

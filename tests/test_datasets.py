@@ -299,12 +299,18 @@ def test_offline_with_nothing_cached_lists_the_options(served_mnist, monkeypatch
         assert option in message
 
 
+def offline(monkeypatch, name):
+    """The data set `name` as on a machine with no network: its origin unreachable, no mirror,
+    no local copy in the environment."""
+    monkeypatch.setitem(datasets.DATASETS, name, dataclasses.replace(
+        datasets.DATASETS[name], origin="http://127.0.0.1:9/"))
+    monkeypatch.delenv(datasets.DATASETS[name].env_var, raising=False)
+    monkeypatch.delenv(datasets.MIRROR_ENV_VAR, raising=False)
+
+
 def test_a_good_copy_in_the_cache_is_used_offline_whatever_its_bytes(mnist_arrays, monkeypatch,
                                                                      tmp_path):
-    monkeypatch.setitem(datasets.DATASETS, "mnist", dataclasses.replace(
-        datasets.DATASETS["mnist"], origin="http://127.0.0.1:9/"))
-    monkeypatch.delenv("MNIST_DATA", raising=False)
-    monkeypatch.delenv(datasets.MIRROR_ENV_VAR, raising=False)
+    offline(monkeypatch, "mnist")
     cache = tmp_path / "cache"
     (cache / "datasets").mkdir(parents=True)
     write_npz(cache / "datasets" / "mnist.npz", mnist_arrays)  # not Keras' bytes, same arrays
@@ -315,10 +321,7 @@ def test_a_good_copy_in_the_cache_is_used_offline_whatever_its_bytes(mnist_array
 
 def test_a_damaged_copy_in_the_cache_is_named_when_the_download_fails(mnist_arrays, monkeypatch,
                                                                       tmp_path):
-    monkeypatch.setitem(datasets.DATASETS, "fashion_mnist", dataclasses.replace(
-        datasets.DATASETS["fashion_mnist"], origin="http://127.0.0.1:9/"))
-    monkeypatch.delenv("FASHION_MNIST_DATA", raising=False)
-    monkeypatch.delenv(datasets.MIRROR_ENV_VAR, raising=False)
+    offline(monkeypatch, "fashion_mnist")
     folder = tmp_path / "cache" / "datasets" / "fashion-mnist"
     folder.parent.mkdir(parents=True)
     write_idx_folder(folder, mnist_arrays)

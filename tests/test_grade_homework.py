@@ -9,7 +9,6 @@ files once more in the process sandbox.
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -58,11 +57,14 @@ EXPECTED = {
     "escape_spawn_passfds": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
     "escape_setsid_survivor": ("NN_model() raised PermissionError", ALL_CHECKS, False),
     "escape_writes_files": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_disables_tripwire": ("NN_model() raised FileNotFoundError", ALL_CHECKS, False),
+    "attack_fifos_and_links": ("the saved model is not a regular file", ALL_CHECKS, False),
 }
 HELD_FOR_REVIEW = {"cheat_patches_keras", "cheat_relu_named_sigmoid", "cheat_patches_grader",
                    "cheat_predict_from_stack", "cheat_reference_answer", "cheat_copies_classmate",
                    "cheat_forges_records", "escape_dir_fd", "escape_spawn_passfds",
-                   "escape_setsid_survivor", "escape_native_writers"}
+                   "escape_setsid_survivor", "escape_native_writers", "escape_disables_tripwire",
+                   "attack_fifos_and_links"}
 PROCESS_SANDBOX_SAMPLES = ["correct", "cheat_copies_classmate", "cheat_reference_answer",
                            "escape_dir_fd", "escape_writes_files", "escape_setsid_survivor",
                            "cheat_patches_keras"]
@@ -207,7 +209,7 @@ def test_no_cheat_scores_as_high_as_an_honest_file(graded):
     rows = by_student(graded)
     honest = min(rows[student]["score"] for student in HONEST)
     for student in EXPECTED:
-        if student.startswith(("cheat_", "escape_")):
+        if student.startswith(("cheat_", "escape_", "attack_")):
             assert rows[student]["score"] < honest, (student, rows[student]["score"])
 
 

@@ -178,6 +178,7 @@ def test_gradescope_autograder_in_a_simulated_autograder_folder(small_class, tmp
         assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(test)
     graded = grade(root / "submission" / "Train_NN_cifar.py", "--out", tmp_path / "direct",
                    "--data", data, "--epochs", 1)
+    assert graded.returncode == 0, graded.stderr
     direct = json.load(open(tmp_path / "direct" / "grades.json"))["submissions"][0]
     assert results["score"] == direct["score"]
     assert results["leaderboard"][0]["value"] == round(direct["accuracy"], 4)
