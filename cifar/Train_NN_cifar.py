@@ -49,7 +49,7 @@ def NN_model(activation="sigmoid", optimizer="sgd"):  # IMPLEMENT HERE!!
 def parse_args(argv=None):
     return cli.parse(__doc__, argv, cli.data(("cifar10",)), cli.cifar_inputs(),
                      cli.training(epochs=15, shuffle=True, validation_split=0.1),
-                     cli.network(hidden_units=None, model_choice="", hidden_flag=False),
+                     cli.network(),
                      cli.model_file(default_model_path("cifar_NN_model.h5"),
                                     "where to save the model: .h5 (the course) or .keras",
                                     keras=True, writes=True),

@@ -147,12 +147,14 @@ def seed(group):
                        help="random seed: the same seed gives the same numbers on the same machine")
 
 
-def network(hidden_units, model_choice, tf1=False, hidden_flag=True):
+def network(hidden_units=None, model_choice=None, tf1=False):
     """--hidden, --hidden-units, --activation, --optimizer, --learning-rate (+ --init, --cost).
 
     `model_choice` names the module-level line that picks the network when neither
-    --hidden nor --no-hidden is given (students switch networks by editing it).
+    --hidden nor --no-hidden is given (students switch networks by editing it).  Without it
+    (the CIFAR-10 homework, whose network is fixed) there is no --hidden nor --hidden-units.
     """
+    hidden_flag = model_choice is not None
     def add(parser):
         group = parser.add_argument_group("network")
         if hidden_flag:
