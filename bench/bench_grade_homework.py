@@ -6,7 +6,11 @@
    data check, the sandboxed student stage, a second TensorFlow start) weigh on tiny
    trainings and fade on real ones: the default is the whole training set for one epoch.
 2. Four correct submissions graded with --workers 2 against --workers 1, each on
-   --scaling-train-size images for one epoch (target <= 0.70).
+   --scaling-train-size images for one epoch, every submission trained on --scaling-threads
+   threads in both runs (target <= 0.70).  Workers are how the grader uses more cores than
+   one submission's threads: with 1 thread a submission, a second worker has a core to fill;
+   with the grader's default of 2 threads on a 2-core machine one worker already trains on
+   both cores, and a second one fills what the first leaves idle (its student stages).
 
 Real CIFAR-10 from $CIFAR10_DATA or ../shared/data/cifar10.npz.
 
@@ -31,12 +35,16 @@ def main():
     parser.add_argument("--epochs", type=int, default=1, help="epochs of training in part 1")
     parser.add_argument("--scaling-train-size", type=int, default=10000,
                         help="training images for each of the four submissions in part 2")
+    parser.add_argument("--scaling-threads", type=int, default=2,
+                        help="--threads of the grader in part 2, the same in both runs "
+                             "(default: the grader's own)")
     parser.add_argument("--part", choices=("1", "2", "both"), default="both",
                         help="which measurement to make")
     args = parser.parse_args()
     cifar = data_file("cifar10.npz", "CIFAR10_DATA")
     settings = ["--data", cifar, "--train-size", str(args.train_size), "--epochs", str(args.epochs)]
-    small = ["--data", cifar, "--train-size", str(args.scaling_train_size), "--epochs", "1"]
+    small = ["--data", cifar, "--train-size", str(args.scaling_train_size), "--epochs", "1",
+             "--threads", str(args.scaling_threads)]
     with tempfile.TemporaryDirectory() as scratch:
         one = os.path.join(scratch, "one")
         os.makedirs(one)
@@ -65,7 +73,7 @@ def single(args, one, cifar, settings, scratch):
 
 def scaling(args, four, small, scratch):
     print(f"2. Four submissions with 2 workers against 1 ({os.cpu_count()} cores), "
-          f"{args.scaling_train_size} images each")
+          f"{args.scaling_train_size} images each, {args.scaling_threads} thread(s) a submission")
     times = alternate({
         f"{workers} worker(s)": [PYTHON, "cifar/grade_homework.py", four, "--regrade",
                                  "--workers", str(workers),

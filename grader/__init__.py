@@ -5,12 +5,14 @@ submission meets them:
 
 - ``spec``: what the homework asks for, written once; the checks and rubric derive from it.
 - ``sandbox`` and ``launcher``: the operating-system sandbox (bubblewrap) or, where there is
-  none, the process sandbox, with limits on time, memory, processes and file size.
+  none, the process sandbox, with limits on time, memory, file size and processes (a seccomp
+  filter allows threads but no new process).
 - ``student_stage``: runs in the sandbox, executes the submission's definitions, calls
-  ``NN_model()`` and saves the compiled model as ``.keras``.  Nothing else comes back.
+  ``NN_model()`` and writes the model's architecture and compile settings as ``.keras``.
+  Nothing else comes back.
 - ``model_config``: reads the saved model as data and admits built-in Keras pieces only.
 - ``checks`` and ``trusted_stage``: rebuild the model from its checked config, check it,
-  train it with the grader's settings and measure it; they never import the submission.
+  train it the same way for everyone and measure it; they never import the submission.
 - ``report``: the rubric, validated records, grades.csv, grades.json and summary.md.
 - ``grade``: the command, ``python cifar/grade_homework.py``.
 """

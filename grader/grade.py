@@ -1,14 +1,16 @@
 """Grade a whole class's CIFAR-10 homework: every student's NN_model(), trained the same way.
 
 For each submitted Train_NN_cifar.py (files, or folders of .py files) the grader copies the
-file alone into a scratch folder and runs the student stage there, inside bubblewrap where
-it exists: the submission's definitions and NN_model(), whose model is saved as .keras and
-nothing else comes back.  Beside it, a trusted stage that never imports the submission
-loads TensorFlow and the data, rebuilds the saved model from its checked config, checks it
-(compiled, 3072 inputs, Dense layers of 3000/2000/10 units, sigmoid/sigmoid/softmax,
-15,241,010 parameters, categorical cross entropy), trains it with the grader's settings and
-measures its accuracy on the CIFAR-10 test images.  Results are scored with a rubric and
-written as each submission finishes, so an interrupted run resumes where it stopped.
+file alone into a folder of its own and runs the student stage on it, inside bubblewrap
+where it exists: the submission's definitions and NN_model(), whose model is saved as
+.keras (architecture and compile settings) and nothing else comes back.  Beside it, a
+trusted stage that never imports the submission loads TensorFlow and the data, rebuilds
+the saved model from its checked config, checks it (compiled, 3072 inputs, only Dense
+layers of 3000/2000/10 units, sigmoid/sigmoid/softmax, 15,241,010 parameters, categorical
+cross entropy), trains it the same way for everyone (the homework's SGD and categorical
+cross entropy, the grader's epochs, seed and threads) and measures its accuracy on the
+CIFAR-10 test images.  Results are scored with a rubric and written as each submission
+finishes, so an interrupted run resumes where it stopped.
 
     python cifar/grade_homework.py submissions/                      # the homework's 15 epochs
     python cifar/grade_homework.py submissions/ --train-size 5000 --epochs 1   # a quick look
@@ -23,6 +25,7 @@ import os
 import queue
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -33,8 +36,8 @@ import numpy
 
 from grader import report, sandbox, similarity
 from grader.model_config import NoModel, NotGradable, open_written_file, read_saved_config
+from grader.sandbox import MODEL_FILE, STATUS_FILE, SUBMISSION_NAME
 from grader.source_flags import flags_in
-from grader.student_stage import MODEL_FILE, STATUS_FILE
 from grader.trusted_stage import RESULT_FD_ENV_VAR
 from nnlab import cli, datasets
 from nnlab.paths import REPO_ROOT
@@ -42,8 +45,8 @@ from nnlab.paths import REPO_ROOT
 GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_RUBRIC = os.path.join(GRADER_DIR, "rubric.json")
 HANDOUT = os.path.join(REPO_ROOT, "cifar", "Train_NN_cifar.py")
-SUBMISSION_NAME = "Train_NN_cifar.py"  # the handout's name, inside the scratch folder
 BUILD_TIMEOUT = 300  # seconds NN_model() may take at most: building a model takes seconds
+MAX_SUBMISSION_BYTES = 1_000_000  # the homework is a page of Python
 
 
 def gpu_count():
@@ -54,12 +57,12 @@ def gpu_count():
         return 0
 
 
-def default_workers(memory_mb):
-    """One worker per GPU; without one, one per core, as far as memory allows."""
+def default_workers(memory_mb, threads):
+    """One worker per GPU; without one, one per `threads` cores, as far as memory allows."""
     if gpu_count():
         return gpu_count()
     total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
-    return max(1, min(os.cpu_count() or 1, total_mb // memory_mb))
+    return max(1, min((os.cpu_count() or 1) // threads, total_mb // memory_mb))
 
 
 def parse_args(argv=None):
@@ -67,7 +70,7 @@ def parse_args(argv=None):
                              cli.cifar_inputs(), cli.training(epochs=15), limit_flags)
     if not args.submissions and not args.report_only and not args.gradescope_package:
         parser.error("give the submissions to grade (files or folders), or --report-only")
-    args.workers = args.workers or default_workers(args.memory)
+    args.workers = args.workers or default_workers(args.memory, args.threads)
     return parser, args
 
 
@@ -105,10 +108,14 @@ def limit_flags(parser):
     limits = parser.add_argument_group("sandbox and limits per submission")
     limits.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
                         help="bwrap: confine each submission with bubblewrap (Linux); process: "
-                             "limits and a separate process only; auto: bwrap where it works")
+                             "a separate process with limits only; auto: bwrap where it works")
     limits.add_argument("--workers", type=cli.positive_int,
                         help="submissions graded at once (default: one per GPU, else one per "
-                             "CPU core as memory allows)")
+                             "--threads cores as memory allows)")
+    limits.add_argument("--threads", type=cli.positive_int, default=2,
+                        help="CPU threads that train each submission; the same for every "
+                             "submission and recorded with the grades, since TensorFlow's sums "
+                             "(and so the last digits of an accuracy) depend on it")
     limits.add_argument("--timeout", type=cli.positive_float, default=3600,
                         help="seconds training a submission may take (building its model: "
                              f"at most {BUILD_TIMEOUT} s)")
@@ -122,13 +129,24 @@ def choose_sandbox(parser, choice):
     if choice == "bwrap" and problem:
         parser.error(f"--sandbox bwrap: {problem}; {sandbox.INSTALL_BUBBLEWRAP}, "
                      "or choose --sandbox process")
-    return ("bwrap", None) if problem is None else ("process", unconfined_note(problem))
+    if problem is None:
+        return "bwrap", seccomp_note()
+    return "process", unconfined_note(problem)
 
 
 def unconfined_note(why):
-    return (f"submissions were not confined by the operating system ({why}): each ran in a "
-            f"separate, limited process only. To confine them, {sandbox.INSTALL_BUBBLEWRAP} and "
+    return (f"submissions were not confined by the operating system ({why}): each ran in "
+            f"{sandbox.describe('process')}. To confine them, {sandbox.INSTALL_BUBBLEWRAP} and "
             "grade again with --regrade.")
+
+
+def seccomp_note():
+    """A warning where the one-process filter is missing (bubblewrap confines the rest)."""
+    if sandbox.seccomp_problem() is None:
+        return None
+    return (f"submissions could start processes ({sandbox.seccomp_problem()}), limited in "
+            f"number only, which does not bind root. To forbid them, "
+            f"{sandbox.INSTALL_LIBSECCOMP} and grade again with --regrade.")
 
 
 def student_name(path):
@@ -165,9 +183,30 @@ def collect_submissions(parser, paths):
     return submissions
 
 
-def file_digest(path):
-    with open(path, "rb") as file:
-        return hashlib.sha256(file.read()).hexdigest()
+def submission_problem(path):
+    """Why a submitted path cannot be graded (None when it is a plain file of a sensible size):
+    a student's archive can hold links to other files, or pipes that never end."""
+    try:
+        info = os.lstat(path)
+    except OSError as error:
+        return f"cannot read the file ({error.strerror})"
+    if stat.S_ISLNK(info.st_mode):
+        return "a symbolic link, not a file: not graded (hand in the file itself)"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file: not graded"
+    if info.st_size > MAX_SUBMISSION_BYTES:
+        return (f"a file of {info.st_size:,} bytes, more than a homework needs: not graded "
+                "automatically")
+    return None
+
+
+def read_submission(path):
+    """The submitted file's bytes, read without following links or blocking (b"" if none)."""
+    file = open_written_file(path, MAX_SUBMISSION_BYTES)
+    if file is None:
+        return b""
+    with file:
+        return file.read()
 
 
 def read_status(scratch):
@@ -195,8 +234,8 @@ class TrustedStage:
     it can serve many).  Started before the first student stage, so that the loading overlaps
     it; started again after a submission that made it fail or run out of time."""
 
-    def __init__(self, settings, threads, args):
-        self.settings, self.threads, self.args = settings, threads, args
+    def __init__(self, settings, args):
+        self.settings, self.args = settings, args
         self.memory_watch = args.memory if gpu_count() else 0
         self.process = None
 
@@ -209,13 +248,13 @@ class TrustedStage:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.folder,
                "LANG": "C.UTF-8", "PYTHONPATH": REPO_ROOT, "PYTHONDONTWRITEBYTECODE": "1",
                "MPLBACKEND": "Agg", "KERAS_HOME": self.folder, RESULT_FD_ENV_VAR: str(write_end),
-               "TF_NUM_INTRAOP_THREADS": str(self.threads), "TF_NUM_INTEROP_THREADS": "1",
-               "OMP_NUM_THREADS": str(self.threads),
+               "TF_NUM_INTRAOP_THREADS": str(self.settings["threads"]),
+               "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": str(self.settings["threads"]),
                **{name: os.environ[name] for name in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
                   if name in os.environ}}
-        settings = dict(self.settings, threads=self.threads, data=self.args.data_copy)
+        settings = dict(self.settings, data=self.args.data_copy)
         command = [sys.executable, os.path.join(GRADER_DIR, "launcher.py"), str(memory),
-                   str(10 * 365 * 86400), str(sandbox.MAX_PROCESSES), sys.executable, "-m",
+                   str(10 * 365 * 86400), str(sandbox.MAX_PROCESSES), "0", sys.executable, "-m",
                    "grader.trusted_stage", json.dumps(settings)]
         self.process = subprocess.Popen(command, cwd=self.folder, env=env, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -313,35 +352,50 @@ class Built:
             return f"timed out after {timeout:g} s while building the model"
         if self.run.memory_exceeded or "MemoryError" in (self.status.get("error") or ""):
             return f"ran out of memory (limit {memory_mb} MiB)"
+        if self.run.folder_exceeded:
+            return (f"wrote more than {sandbox.PROCESS_FOLDER_BYTES // 2**20} MiB into its "
+                    "folder: stopped")
+        if self.run.returncode == sandbox.NO_FILTER:
+            return "the sandbox could not start: " + report.text(self.run.output.strip(), 200)
         return self.status.get("error") or self.no_model or \
             f"ended without a model (exit code {self.run.returncode})"
 
 
-def build_in_sandbox(path, private, mode, timeout, memory_mb):
-    """Run the student stage on a copy of `path` alone in a scratch folder under `private`."""
-    scratch = os.path.join(private, "scratch")
-    os.makedirs(scratch)
-    shutil.copyfile(path, os.path.join(scratch, SUBMISSION_NAME))
+def build_in_sandbox(source, private, mode, timeout, memory_mb):
+    """Run the student stage on `source` (a file's bytes), in a folder of its own under `private`."""
+    folder = os.path.join(private, "stage")
+    sandbox.prepare_folder(folder, source)
     try:
-        run = sandbox.run_student_stage(mode, scratch, SUBMISSION_NAME, timeout, memory_mb)
-        built = Built(run, read_status(scratch))
+        run = sandbox.run_student_stage(mode, folder, timeout, memory_mb)
+        built = Built(run, read_status(folder))
         try:
-            built.config = read_saved_config(os.path.join(scratch, MODEL_FILE))
+            built.config = read_saved_config(os.path.join(folder, MODEL_FILE))
         except NotGradable as problem:
             built.not_gradable = str(problem)
         except NoModel as problem:
             built.no_model = str(problem)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
     return built
+
+
+def ungraded_result(student, path, settings, problem):
+    """The result of a submission that could not be graded at all: a link, a pipe, a huge
+    file, or a failure of the grader's own."""
+    return {"student": student, "file": path, "sha256": "", "settings": settings,
+            "seconds": 0.0, "checks": [], "accuracy": None, "error": problem}
 
 
 def grade_one(student, path, settings, args, mode, trusted):
     """Grade one submission: student stage in the sandbox, then the worker's trusted stage."""
+    problem = submission_problem(path)
+    if problem:
+        return ungraded_result(student, path, settings, problem)
+    source = read_submission(path)
     trusted.start()  # loads TensorFlow and the data while the student stage runs
     with tempfile.TemporaryDirectory(prefix="grade-") as private:
         build_timeout = min(args.timeout, BUILD_TIMEOUT)
-        built = build_in_sandbox(path, private, mode, build_timeout, args.memory)
+        built = build_in_sandbox(source, private, mode, build_timeout, args.memory)
         config_path = None
         if built.config is not None:
             config_path = os.path.join(private, "config.json")
@@ -350,12 +404,11 @@ def grade_one(student, path, settings, args, mode, trusted):
         records, trained = trusted.grade(config_path)
 
     fields, malformed = report.validated_records(records)
-    with open(path, "rb") as file:
-        source = file.read()
     result = {"student": student, "file": path, "sha256": hashlib.sha256(source).hexdigest(),
               "settings": settings, "review": flags_in(source), "sandbox": mode,
               "seconds": round(built.run.seconds + trained.seconds, 1),
-              "output_tail": (built.run.output[-1000:] + trained.output)[-report.MAX_TEXT:],
+              "output_tail": report.printable(built.run.output[-1000:]
+                                              + trained.output)[-report.MAX_TEXT:],
               "output_bytes": built.run.output_bytes + trained.output_bytes,
               "problems": built.status.get("problems", []),
               "tripwire": built.status.get("flags", []), **fields}
@@ -407,8 +460,11 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
     results, pending = {}, []
     for student, path in submissions:
         previous = report.read_result(os.path.join(results_folder, student + ".json"))
-        if previous and not args.regrade and previous.get("sha256") == file_digest(path) and \
-                previous.get("settings") == settings:
+        problem = submission_problem(path)
+        digest = "" if problem else hashlib.sha256(read_submission(path)).hexdigest()
+        if previous and not args.regrade and previous.get("sha256") == digest and \
+                previous.get("settings") == settings and \
+                (problem is None or previous.get("error") == problem):
             results[student] = previous
         else:
             pending.append((student, path))
@@ -416,16 +472,16 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
           f"{plural(args.workers, 'worker')}: {plural(args.epochs, 'epoch')}, batch "
           f"{args.batch_size}, train size {args.train_size or 'all'}, "
           f"{'scaled' if args.scale else 'raw'} pixels", flush=True)
-    print("Sandbox: bubblewrap (operating-system confinement)" if mode == "bwrap"
-          else f"WARNING: {sandbox_note}", flush=True)
+    print(f"Sandbox: {sandbox.describe(mode)}", flush=True)
+    if sandbox_note:
+        print(f"WARNING: {sandbox_note}", flush=True)
     write_class_report(args, rubric, settings, sandbox_note)
     started = time.perf_counter()
-    threads = max(1, (os.cpu_count() or 1) // args.workers)
     stages, local = [], threading.local()
 
     def grade_in_worker(student, path):
         if not hasattr(local, "trusted"):
-            local.trusted = TrustedStage(settings, threads, args)
+            local.trusted = TrustedStage(settings, args)
             stages.append(local.trusted)
         return grade_one(student, path, settings, args, mode, local.trusted)
 
@@ -438,10 +494,10 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
                 result = future.result()
             except Exception as error:  # a bug of ours must not stop the class's grading
                 student = futures[future]
-                result = {"student": student, "file": dict(pending)[student], "sha256": "",
-                          "settings": settings, "seconds": 0.0, "checks": [], "accuracy": None,
-                          "error": f"the grader failed on this file ({type(error).__name__}: "
-                                   f"{report.text(str(error), 200)})"}
+                result = ungraded_result(
+                    student, dict(pending)[student], settings,
+                    f"the grader failed on this file ({type(error).__name__}: "
+                    f"{report.text(str(error), 200)})")
             results[result["student"]] = result
             report.write_result(results_folder, result, rubric)
             write_class_report(args, rubric, settings, sandbox_note)
@@ -517,8 +573,8 @@ def main(argv=None):
     data = datasets.load("cifar10", args.data, args.mirror)
     cli.check_train_size(parser, args.train_size, len(data.x_train))
     settings = {"seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size,
-                "train_size": args.train_size, "scale": args.scale,
-                "data": os.path.abspath(data.source)}
+                "train_size": args.train_size, "scale": args.scale, "threads": args.threads,
+                "optimizer": "sgd", "data": os.path.abspath(data.source)}
     with tempfile.TemporaryDirectory(prefix="grade-data-") as data_folder:
         # An uncompressed copy: each trusted stage reads it in a fraction of the time.
         data_copy = os.path.join(data_folder, "cifar10.npz")

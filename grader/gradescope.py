@@ -22,6 +22,7 @@ import tempfile
 import time
 import zipfile
 
+from grader.report import markdown_text
 from nnlab.paths import REPO_ROOT
 
 SUITE_PARTS = ("grader", "nnlab", "cifar/Train_NN_cifar.py", "cifar/grade_homework.py",
@@ -30,7 +31,7 @@ SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once when the autograder image is built.
 set -euo pipefail
 apt-get update
-apt-get install -y python3 python3-pip python3-venv bubblewrap
+apt-get install -y python3 python3-pip python3-venv bubblewrap libseccomp2
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install -r /autograder/source/requirements.txt
 """
@@ -47,7 +48,8 @@ exec "$python" -m grader.gradescope "$root" {flags}
 def write_package(path, args):
     """The autograder zip at `path`, grading with the settings of `args` (the usual flags)."""
     flags = ["--epochs", str(args.epochs), "--batch-size", str(args.batch_size), "--seed",
-             str(args.seed), "--timeout", f"{args.timeout:g}", "--memory", str(args.memory)]
+             str(args.seed), "--threads", str(args.threads), "--timeout", f"{args.timeout:g}",
+             "--memory", str(args.memory)]
     flags += ["--train-size", str(args.train_size)] if args.train_size else []
     flags += ["--scale"] if args.scale else []
     flags += ["--mirror", args.mirror] if args.mirror else []
@@ -85,9 +87,9 @@ def results_json(result, scored, seconds):
     output = [f"**Score: {scored['score']:g} / {scored['max_score']:g}**", ""]
     problem = result.get("not_gradable") or result.get("error")
     if problem:
-        output += [f"Problem: {problem}", ""]
-    output += [f"- {'✓' if test['status'] == 'passed' else '✗'} {test['name']}: {test['output']}"
-               for test in scored["tests"]]
+        output += [f"Problem: {markdown_text(problem)}", ""]
+    output += [f"- {'✓' if test['status'] == 'passed' else '✗'} {test['name']}: "
+               f"{markdown_text(test['output'])}" for test in scored["tests"]]
     results = {"score": scored["score"], "execution_time": round(seconds, 1),
                "output": "\n".join(output), "output_format": "md", "tests": tests,
                "leaderboard": [{"name": "Test accuracy", "value": round(accuracy or 0.0, 4)}]}

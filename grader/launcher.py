@@ -1,26 +1,111 @@
 """Start one command with limits, and leave nothing of it running when it ends.
 
-    python -I launcher.py MEMORY_MB TIMEOUT_S MAX_PROCESSES COMMAND...
+    python -I launcher.py MEMORY_MB TIMEOUT_S MAX_PROCESSES ONE_PROCESS COMMAND...
 
 The second layer of the grader's sandbox, inside bubblewrap or alone.  The launcher makes
 itself a "child subreaper" (every process the command starts, even one detached with
 setsid or a double fork, is re-parented to it), starts the command with limits on address
 space, file size, core dumps and processes, and waits.  When the command ends, or its time
-is up, or the launcher is told to stop, it kills every process left under it.  Exit status:
-the command's, 124 on time-out, 128 + N when the command was killed by signal N.
+is up, or the launcher is told to stop, it kills every process left under it.
+
+With ONE_PROCESS = 1 the command also runs under a seccomp filter (made with libseccomp,
+the library bubblewrap, systemd and container runtimes use): it may start threads but no
+process (fork, vfork, clone without CLONE_THREAD), and may not trace processes, mount,
+enter namespaces or use the kernel's rarer interfaces.  A model builder needs none of it,
+and one process bounds the stage's memory by its address-space limit, whoever runs the
+grader (the process limit does not bind root).  If the filter cannot be loaded the
+command does not start: exit status 125.
+
+Exit status: the command's, 124 on time-out, 125 when the filter failed, 128 + N when
+the command was killed by signal N.
 
 Standard library only: it runs inside the sandbox, where nothing of the suite is visible.
 """
 
 import ctypes
+import errno
 import os
 import resource
 import signal
 import sys
 
 PR_SET_CHILD_SUBREAPER = 36
-FILE_SIZE_LIMIT = 256 * 2**20
+FILE_SIZE_LIMIT = 64 * 2**20
 TIMED_OUT = 124
+NO_FILTER = 125
+
+# libseccomp's constants (seccomp.h)
+SCMP_ACT_ALLOW = 0x7FFF0000
+SCMP_CMP_MASKED_EQ = 7
+CLONE_THREAD = 0x00010000
+DENIED_SYSCALLS = ("fork", "vfork", "ptrace", "process_vm_readv", "process_vm_writev",
+                   "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "bpf",
+                   "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
+                   "io_uring_setup")
+
+
+def errno_action(number):
+    return 0x00050000 | (number & 0xFFFF)
+
+
+class ArgumentComparison(ctypes.Structure):
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int),
+                ("datum_a", ctypes.c_uint64), ("datum_b", ctypes.c_uint64)]
+
+
+def load_libseccomp():
+    """libseccomp through ctypes, or None where it is not installed."""
+    import ctypes.util
+    for name in ("libseccomp.so.2", ctypes.util.find_library("seccomp")):
+        if name:
+            try:
+                library = ctypes.CDLL(name, use_errno=True)
+            except OSError:
+                continue
+            library.seccomp_init.restype = ctypes.c_void_p
+            library.seccomp_init.argtypes = [ctypes.c_uint32]
+            library.seccomp_rule_add_array.argtypes = [
+                ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
+                ctypes.POINTER(ArgumentComparison)]
+            library.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+            library.seccomp_load.argtypes = [ctypes.c_void_p]
+            library.seccomp_release.argtypes = [ctypes.c_void_p]
+            return library
+    return None
+
+
+def allow_one_process_only():
+    """Load the seccomp filter described above into this process (and all it will exec)."""
+    library = load_libseccomp()
+    if library is None:
+        raise OSError("libseccomp is not installed")
+    context = library.seccomp_init(SCMP_ACT_ALLOW)
+    if not context:
+        raise OSError("seccomp_init failed")
+    try:
+        def deny(name, action, comparisons=()):
+            number = library.seccomp_syscall_resolve_name(name.encode())
+            if number < 0:
+                return  # no such system call on this processor (fork on arm64, say)
+            array = (ArgumentComparison * max(1, len(comparisons)))(*comparisons)
+            result = library.seccomp_rule_add_array(context, action, number, len(comparisons),
+                                                    array)
+            if result < 0:
+                raise OSError(-result, f"seccomp rule for {name}")
+
+        for name in DENIED_SYSCALLS:
+            deny(name, errno_action(errno.EPERM))
+        # clone() starts threads (CLONE_THREAD) or processes: only the threads may start.
+        deny("clone", errno_action(errno.EPERM),
+             [ArgumentComparison(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)])
+        # clone3() hides its flags in memory a filter cannot read: "not implemented" makes
+        # the C library fall back to clone().
+        deny("clone3", errno_action(errno.ENOSYS))
+        result = library.seccomp_load(context)
+        if result < 0:
+            raise OSError(-result, "seccomp_load")
+    finally:
+        library.seccomp_release(context)
 
 
 def set_limits(memory_mb, max_processes):
@@ -81,7 +166,7 @@ def kill_everything_below():
 
 def main():
     memory_mb, timeout, max_processes = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
-    command = sys.argv[4:]
+    one_process, command = sys.argv[4] == "1", sys.argv[5:]
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):
@@ -90,6 +175,12 @@ def main():
     if pid == 0:
         try:
             set_limits(memory_mb, max_processes)
+            if one_process:
+                try:
+                    allow_one_process_only()
+                except OSError as error:
+                    print(f"the sandbox could not start: {error}", file=sys.stderr, flush=True)
+                    os._exit(NO_FILTER)
             os.execv(command[0], command)
         finally:
             os._exit(127)

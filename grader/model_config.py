@@ -14,7 +14,7 @@ import os
 import stat
 import zipfile
 
-MAX_MODEL_BYTES = 1 * 2**30
+MAX_MODEL_BYTES = 64 * 2**20
 MAX_CONFIG_BYTES = 1 * 2**20
 MAX_LIST_LENGTH = 64
 MAX_DEPTH = 40
@@ -53,6 +53,8 @@ LOSS_FUNCTIONS = {"categorical_crossentropy", "sparse_categorical_crossentropy",
 METRIC_FUNCTIONS = {"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy",
                     "binary_accuracy", "top_k_categorical_accuracy", "crossentropy", "mse", "mae"}
 FUNCTIONS = ACTIVATIONS | LOSS_FUNCTIONS | METRIC_FUNCTIONS
+# TensorFlow's own functions that Keras saves by their TensorFlow names: the same functions
+TENSORFLOW_ALIASES = {"softmax_v2": "softmax", "log_softmax_v2": "log_softmax"}
 DTYPE_POLICIES = {"DTypePolicy", "FloatDTypePolicy"}
 
 # module -> classes a saved config may name there (Keras versions 3.x spell a few modules apart)
@@ -103,6 +105,9 @@ def read_saved_config(path):
     file = open_written_file(path, MAX_MODEL_BYTES)
     if file is None:
         raise NoModel("the saved model is not a regular file of a sensible size")
+    if os.fstat(file.fileno()).st_size == 0:
+        file.close()
+        raise NoModel("NN_model() saved no model")
     with file:
         try:
             with zipfile.ZipFile(file) as archive:
@@ -120,8 +125,23 @@ def read_saved_config(path):
         config = json.loads(text)
     except (ValueError, RecursionError):
         raise NoModel("the saved model's config is not JSON") from None
+    config = with_keras_names(config)
     check_config(config)
     return config
+
+
+def with_keras_names(node, depth=0):
+    """The config with TensorFlow's functions (tf.nn.softmax: "softmax_v2") named as Keras'."""
+    if depth > MAX_DEPTH:
+        raise NotGradable("a model config nested too deep: not graded automatically")
+    if isinstance(node, list):
+        return [with_keras_names(item, depth + 1) for item in node]
+    if isinstance(node, dict):
+        if node.get("class_name") == "function" and node.get("module") == "builtins" and \
+                node.get("config") in TENSORFLOW_ALIASES:
+            return TENSORFLOW_ALIASES[node["config"]]
+        return {key: with_keras_names(value, depth + 1) for key, value in node.items()}
+    return node
 
 
 def check_config(config):

@@ -14,6 +14,7 @@ import math
 import os
 import statistics
 import tempfile
+import unicodedata
 
 from grader.spec import ACCURACY_TEST, CHECK_NAMES
 
@@ -44,9 +45,19 @@ def load_rubric(path):
     return {"checks": checks, "accuracy": accuracy}
 
 
+def printable(value):
+    """`value` with its control and format characters written out ("\\x1b"): a submission's
+    text must not move the instructor's terminal cursor, retitle the window or reverse the
+    order of what follows (bidirectional overrides)."""
+    return "".join(character if character in "\n\t" or
+                   unicodedata.category(character) not in ("Cc", "Cf") else
+                   (f"\\x{ord(character):02x}" if ord(character) < 0x100 else
+                    f"\\u{ord(character):04x}") for character in value)
+
+
 def text(value, limit=500):
-    """A string for the report from anything, cut to `limit` characters."""
-    value = value if isinstance(value, str) else json.dumps(value)
+    """A printable string for the report from anything, cut to `limit` characters."""
+    value = printable(value if isinstance(value, str) else json.dumps(value))
     return value if len(value) <= limit else value[:limit - 1] + "…"
 
 
@@ -170,9 +181,11 @@ def write_report(folder, results, rubric, settings, sandbox_note=None, similar=N
 
 
 def spreadsheet_safe(value):
-    """A CSV cell that no spreadsheet reads as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """A printable CSV cell that no spreadsheet reads as a formula."""
+    if isinstance(value, str):
+        value = printable(value)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 
@@ -195,12 +208,22 @@ def _csv(rows):
     return out.getvalue()
 
 
+MARKDOWN_SPECIAL = "\\`[]<>|!&"
+
+
+def markdown_text(value):
+    """Text shown as itself in Markdown: no link, image, HTML, code span or table cell of a
+    submission's making (its error messages and output reach the report)."""
+    return "".join("\\" + character if character in MARKDOWN_SPECIAL else character
+                   for character in str(value))
+
+
 def markdown_cell(value, limit=160):
-    """Text for a Markdown table cell: one line, no pipes, cut at a word, not in the middle."""
-    value = " ".join(str(value).replace("|", "/").split())
-    if len(value) <= limit:
-        return value
-    return value[:limit].rsplit(" ", 1)[0] + " …"
+    """Text for a Markdown table cell: one line, shown as itself, cut at a word."""
+    value = " ".join(str(value).split())
+    if len(value) > limit:
+        value = value[:limit].rsplit(" ", 1)[0] + " …"
+    return markdown_text(value)
 
 
 def _summary(rows, settings, sandbox_note):

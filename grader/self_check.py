@@ -58,11 +58,12 @@ def main(argv=None):
     loaded = []
     loader = threading.Thread(target=import_keras, args=(loaded,))  # TensorFlow loads meanwhile
     loader.start()
-    with tempfile.TemporaryDirectory(prefix="check-") as private:
-        built = build_in_sandbox(args.file, private, mode, args.timeout, args.memory)
-    loader.join()
     with open(args.file, "rb") as file:
-        flags = flags_in(file.read())
+        source = file.read()
+    with tempfile.TemporaryDirectory(prefix="check-") as private:
+        built = build_in_sandbox(source, private, mode, args.timeout, args.memory)
+    loader.join()
+    flags = flags_in(source)
 
     checks, problem = [], built.not_gradable or built.error(args.timeout, args.memory)
     if problem is None:

@@ -7,9 +7,11 @@ submission alone.  It executes the file's imports, assignments and definitions (
 nested in ``try``, ``if`` and ``with`` blocks), but no module-level call, loop or
 ``if __name__ == "__main__":`` block, and no assignment that starts work (``run()``,
 ``fit``, ``load_data()``); then it calls ``NN_model()`` as Train_NN_cifar.py does (with
-``activation`` and ``optimizer`` when it takes them) and saves what it returns as
-``model.keras``.  It receives no data and sends back no score: the grader reads the
-saved model as data.  ``status.json`` says what went wrong, for the report only.
+``activation`` and ``optimizer`` when it takes them) and writes what it returns to
+``model.keras``: the model's architecture and compile settings (config.json and
+metadata.json of Keras' .keras format; no weights, the grader trains from fresh ones).
+It receives no data and sends back no score: the grader reads the saved model as data.
+``status.json`` says what went wrong, for the report only.
 
 Standard library and Keras only: inside the sandbox nothing of the suite is visible.
 """
@@ -20,7 +22,9 @@ import json
 import os
 import sys
 import tokenize
+import zipfile
 
+SUBMISSION_NAME = "Train_NN_cifar.py"  # the handout's name, as the grader copies it in
 MODEL_FILE = "model.keras"
 STATUS_FILE = "status.json"
 HANDOUT_ARGUMENTS = {"activation": "sigmoid", "optimizer": "sgd"}
@@ -218,10 +222,21 @@ def build(submission, status):
         status["error"] = f"NN_model() returned {type(model).__name__}, not a Keras model"
         return
     try:
-        model.save(MODEL_FILE)
+        save_architecture(model, keras)
     except Exception as error:
         status["error"] = (f"the model cannot be saved as .keras, so it cannot be graded "
                            f"({type(error).__name__}: {error})")
+
+
+def save_architecture(model, keras):
+    """MODEL_FILE as Keras' .keras zip without its weights: config.json and metadata.json."""
+    config = json.dumps(keras.saving.serialize_keras_object(model))
+    metadata = json.dumps({"keras_version": keras.__version__})
+    with open(MODEL_FILE, "r+b") as file:  # the grader's own file, written in place
+        file.truncate()
+        with zipfile.ZipFile(file, "w") as archive:
+            archive.writestr("metadata.json", metadata)
+            archive.writestr("config.json", config)
 
 
 def import_keras_quietly():
@@ -258,6 +273,9 @@ def main():
         status["error"] = status["error"] and status["error"][:500]
         with open(STATUS_FILE, "w") as file:
             json.dump(status, file)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # done: TensorFlow's own tear-down takes a second and helps nobody
 
 
 if __name__ == "__main__":

@@ -6,10 +6,12 @@ Started by each grading worker beside its first student stage, so that TensorFlo
 data load while the student's NN_model() is being built.  Then, for every line it reads —
 the path of a model config that the grader took out of a student stage's ``model.keras``
 and checked against the allowlist — it rebuilds the model in Keras' safe mode with fresh
-weights from the grader's seed, makes the homework's checks, trains it with the grader's
-settings (the student's own optimizer and loss) and measures its accuracy on the test
-images.  Results go, one JSON object a line, to the pipe whose descriptor is
-$GRADER_RESULT_FD, each model's ending with {"done": true}.
+weights from the grader's seed, makes the homework's checks, and trains it the same way
+for everyone: the homework's optimizer and loss (SGD, categorical cross entropy; what the
+student's compile() says is checked, not used), the grader's epochs, batch size and
+threads.  Then it measures the accuracy on the test images.  Results go, one JSON object
+a line, to the pipe whose descriptor is $GRADER_RESULT_FD, each model's ending with
+{"done": true}.
 """
 
 import json
@@ -19,9 +21,11 @@ import time
 
 import numpy as np
 
+from grader import spec
 from grader.checks import compiled_parts, model_checks, rebuild, trainable
 
 RESULT_FD_ENV_VAR = "GRADER_RESULT_FD"
+MAX_TRAINED_PARAMETERS = 4 * spec.PARAMETERS  # bigger models would hold the class up
 
 
 def report(**fields):
@@ -61,12 +65,15 @@ def grade(config, settings, keras, inputs):
         return
     checks = model_checks(model, parts, keras)
     report(checks=checks)
-    if not trainable(model, parts):
+    if not trainable(model):
         return
-    optimizer, loss = parts
+    if model.count_params() > MAX_TRAINED_PARAMETERS:
+        report(error=f"not trained: {model.count_params():,} parameters, more than "
+                     f"{MAX_TRAINED_PARAMETERS:,} (the homework's network has {spec.PARAMETERS:,})")
+        return
     start = time.perf_counter()
     try:
-        model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+        model.compile(optimizer=settings["optimizer"], loss=spec.LOSS, metrics=["accuracy"])
         model.fit(inputs["x_train"], inputs["y_train"], batch_size=settings["batch_size"],
                   epochs=settings["epochs"], verbose=2)
         probabilities = model.predict(inputs["x_test"], batch_size=settings["batch_size"],

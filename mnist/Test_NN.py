@@ -53,11 +53,11 @@ def main(argv=None):
     with tf.Session() as sess:
         restore_tf1_checkpoint(sess, tf.train.Saver(), args.model, "Train_NN.py", tf.errors)
         report.say(f"Measuring accuracy on {len(x_test):,} test and {len(x_train):,} training images")
-        test_accuracy = sess.run(accuracy, feed_dict={x_in: x_test, y_in: y_test})
+        test_accuracy, predicted = sess.run([accuracy, prediction],
+                                            feed_dict={x_in: x_test, y_in: y_test})
         train_accuracy = sess.run(accuracy, feed_dict={x_in: x_train, y_in: y_train})
         report.print_accuracies(test_accuracy, train_accuracy)
 
-        predicted = sess.run(prediction, feed_dict={x_in: x_test})
         chosen = report.sample_indices(args.samples, len(x_test), args.seed)
         names = None if data.info.name == "mnist" else data.info.class_names
         report.print_predictions(data.y_test[chosen], predicted[chosen], names)

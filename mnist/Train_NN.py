@@ -67,6 +67,7 @@ def main(argv=None):
         lambda builder: BUILDER_OPTIONS[builder.__name__])
     accuracy, train = builder(x_in, y_in, **options)
     cost = NN_comp_graph.node("cost")
+    sigmoid_layer = NN_comp_graph.node("h") if options.get("activation") == "sigmoid" else None
 
     # 3. Train: run the train node on one mini-batch after another.
     print(f"Training {builder.__name__} on {data.info.title}: {steps} steps of "
@@ -74,7 +75,8 @@ def main(argv=None):
     shuffle_order = np.random.default_rng(args.seed)
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        log = (TF1TrainingLog(tf, sess, args.logdir, cost, accuracy, inside=args.gradients)
+        log = (TF1TrainingLog(tf, sess, args.logdir, cost, accuracy, inside=args.gradients,
+                              sigmoid_outputs=sigmoid_layer)
                if args.pictures or args.logdir else None)
         progress = StepProgress(steps)
         for i in range(steps):

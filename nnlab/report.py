@@ -40,11 +40,10 @@ def print_hidden_units(weights, biases):
     """The lecture's puzzle in one line, e.g. "hidden units: 100, distinct: 100"."""
     groups = unit_groups(weights, biases)
     line = f"hidden units: {weights.shape[1]}, distinct: {len(groups)}"
-    if len(groups) == 1:
+    if len(groups) == 1 and weights.shape[1] > 1:
         line += " (all identical: they started equal and always got equal gradients)"
     elif groups[0] > 1:
-        line += (f" ({groups[0]} of them identical: they started equal and got equal gradients, "
-                 "up to the rounding of the processor's arithmetic, which the training amplified)")
+        line += f" ({groups[0]} of them identical)"
     print(line)
 
 

@@ -37,14 +37,14 @@ class TF1TrainingLog:
 
     Every `log_every` steps, on the current mini-batch: the cost, the accuracy, the norm of the
     cost's gradient for each weight matrix (`gradient_norm/w_hidden`, `gradient_norm/w`) and,
-    for a sigmoid hidden layer, the fraction of saturated hidden outputs (below 0.01 or above
-    0.99): the numbers that say whether the hidden layer is learning.  Every `test_every`
+    given the outputs of a sigmoid hidden layer, the fraction of them that are saturated
+    (below 0.01 or above 0.99): the numbers that say whether the hidden layer is learning.  Every `test_every`
     steps and at the end: the accuracy on the test data.  With a `logdir`, the computation
     graph and these scalars go to TensorBoard event files through tf.compat.v1.summary.
     """
 
-    def __init__(self, tf, session, logdir, cost, accuracy, inside=True, log_every=10,
-                 test_every=100):
+    def __init__(self, tf, session, logdir, cost, accuracy, inside=True, sigmoid_outputs=None,
+                 log_every=10, test_every=100):
         self.session, self.log_every, self.test_every = session, log_every, test_every
         self.history = History()
         self.fetches = {"cost": cost, "training accuracy (batch)": accuracy}
@@ -52,11 +52,8 @@ class TF1TrainingLog:
                    if inside and variable.op.name in ("w_hidden", "w")]
         for variable, gradient in zip(weights, tf.gradients(cost, weights)):
             self.fetches[f"gradient norm {variable.op.name}"] = tf.norm(gradient)
-        hidden = [op for op in tf.get_default_graph().get_operations()
-                  if op.name == "h" and op.type == "Sigmoid"]
-        if hidden and inside:
-            outputs = hidden[0].outputs[0]
-            saturated = tf.logical_or(outputs < 0.01, outputs > 0.99)
+        if sigmoid_outputs is not None and inside:
+            saturated = tf.logical_or(sigmoid_outputs < 0.01, sigmoid_outputs > 0.99)
             self.fetches["saturated hidden units"] = tf.reduce_mean(tf.cast(saturated, tf.float32))
         self.train_summary = tf.summary.merge([tf.summary.scalar(tensorboard_tag(name), node)
                                                for name, node in self.fetches.items()])

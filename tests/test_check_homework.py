@@ -50,3 +50,10 @@ def test_a_missing_file_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"check_homework.py: error: argument FILE: {tmp_path / 'nothing.py'} is not a file: "
         "give your Train_NN_cifar.py (see --help)"]
+
+
+def test_layers_the_homework_does_not_ask_for_fail_the_layers_check():
+    result = check(os.path.join(SAMPLES, "cheat_extra_layers.py"))
+    assert result.returncode == 1
+    assert ("✗ only Dense layers of 3000, 2000 and 10 units: Dense units [3000, 2000, 10]; "
+            "also LayerNormalization, Rescaling  (0/15 points)") in result.stdout

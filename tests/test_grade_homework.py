@@ -9,6 +9,7 @@ files once more in the process sandbox.
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -27,13 +28,17 @@ needs_bubblewrap = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
 
 HONEST = ["correct", "correct_try_imports", "correct_required_parameters", "correct_functional",
           "run_at_import", "prints_megabytes", "correct_cp949", "correct_bom", "correct_crlf",
-          "correct_handout"]
+          "correct_handout", "correct_tensorflow_functions", "correct_2019_style"]
+NOT_FILES = {"linked_to_classmate": "a symbolic link, not a file",
+             "named_pipe": "not a regular file", "oversized": "a file of 1,200,000 bytes"}
 # sample -> (words of the error or of not_gradable, or None; checks that fail; trained?)
 EXPECTED = {
     **{name: (None, [], True) for name in HONEST},
     "wrong_sizes": (None, [Check.UNITS, Check.PARAMETERS], True),
     "wrong_activations": (None, [Check.ACTIVATIONS], True),
-    "not_compiled": (None, [Check.COMPILED, Check.LOSS], False),
+    "not_compiled": (None, [Check.COMPILED, Check.LOSS], True),
+    "huge_model": ("not trained: 181,008,010 parameters", [Check.UNITS, Check.PARAMETERS], False),
+    **{name: (words, ALL_CHECKS, False) for name, words in NOT_FILES.items()},
     "syntax_error": ("syntax error at line 2", ALL_CHECKS, False),
     "missing_nn_model": ("no NN_model(): the file defines no function NN_model()", ALL_CHECKS,
                          False),
@@ -50,6 +55,8 @@ EXPECTED = {
                             False),
     "cheat_patches_keras": (None, [], True),
     "cheat_relu_named_sigmoid": (None, [], True),
+    "cheat_extra_layers": (None, [Check.UNITS], True),
+    "cheat_dense_options": (None, [Check.UNITS], True),
     "cheat_reference_answer": ("no NN_model(): line", ALL_CHECKS, False),
     "cheat_copies_classmate": ("NN_model() raised", ALL_CHECKS, False),
     "escape_dir_fd": ("NN_model() raised", ALL_CHECKS, False),
@@ -58,16 +65,22 @@ EXPECTED = {
     "escape_setsid_survivor": ("NN_model() raised PermissionError", ALL_CHECKS, False),
     "escape_writes_files": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
     "escape_disables_tripwire": ("NN_model() raised FileNotFoundError", ALL_CHECKS, False),
-    "attack_fifos_and_links": ("the saved model is not a regular file", ALL_CHECKS, False),
+    # in bubblewrap the grader's files cannot be replaced; in the process sandbox they can,
+    # and are then not read (see test_process_sandbox_still_grades_and_says_it_is_weaker)
+    "attack_fifos_and_links": ("NN_model() raised FileExistsError", ALL_CHECKS, False),
+    "attack_markdown": ("NN_model() raised ValueError: ![pixel]", ALL_CHECKS, False),
+    "escape_fork_bomb": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_fills_disk": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
 }
 HELD_FOR_REVIEW = {"cheat_patches_keras", "cheat_relu_named_sigmoid", "cheat_patches_grader",
                    "cheat_predict_from_stack", "cheat_reference_answer", "cheat_copies_classmate",
                    "cheat_forges_records", "escape_dir_fd", "escape_spawn_passfds",
                    "escape_setsid_survivor", "escape_native_writers", "escape_disables_tripwire",
-                   "attack_fifos_and_links"}
+                   "attack_fifos_and_links", "escape_fork_bomb", "escape_fills_disk"}
 PROCESS_SANDBOX_SAMPLES = ["correct", "cheat_copies_classmate", "cheat_reference_answer",
                            "escape_dir_fd", "escape_writes_files", "escape_setsid_survivor",
-                           "cheat_patches_keras"]
+                           "cheat_patches_keras", "escape_fork_bomb", "escape_fills_disk",
+                           "linked_to_classmate", "attack_fifos_and_links"]
 
 
 def handout_with_answer():
@@ -95,7 +108,15 @@ def write_class(folder, outside, names):
                  "correct_crlf": correct.replace("\n", "\r\n").encode(),
                  "correct_handout": handout_with_answer().encode()}
     for name in names:
-        if name in generated:
+        if name == "linked_to_classmate":  # from a student's archive: a link to another file
+            (folder / f"{name}.py").symlink_to(os.path.join(SAMPLES, "correct.py"))
+            continue
+        if name == "named_pipe":  # a pipe never ends: reading it must not hang the grader
+            os.mkfifo(folder / f"{name}.py")
+            continue
+        if name == "oversized":
+            content = correct.encode() + b"#" * (1_200_000 - len(correct.encode()))
+        elif name in generated:
             content = generated[name]
         else:
             content = open(os.path.join(SAMPLES, name + ".py"), "rb").read()
@@ -205,6 +226,33 @@ def test_honest_files_get_full_marks(graded):
         assert rows[student]["score"] == rows[student]["max_score"] == 100, rows[student]
 
 
+def test_every_model_that_passes_the_checks_is_trained_into_the_same_accuracy(graded):
+    # The same network, the grader's seed and recipe: however the file was written.
+    rows = by_student(graded)
+    accuracies = {rows[student]["accuracy"] for student in HONEST}
+    assert len(accuracies) == 1, accuracies
+
+
+def test_extra_layers_and_changed_options_fail_the_layers_check(graded):
+    reasons = {student: {test["name"]: test["output"] for test in row["tests"]}
+               for student, row in by_student(graded).items()}
+    assert reasons["cheat_extra_layers"][Check.UNITS] == \
+        "Dense units [3000, 2000, 10]; also LayerNormalization, Rescaling"
+    assert reasons["cheat_dense_options"][Check.UNITS].startswith(
+        "Dense units [3000, 2000, 10]; not Keras' default Dense 1: kernel_initializer")
+
+
+def test_the_sandbox_allows_one_process_and_bounded_folders(graded):
+    rows = by_student(graded)
+    if sandbox.seccomp_problem() is None:
+        assert "started 0 processes" in rows["escape_fork_bomb"]["output_tail"]
+    tail = rows["escape_fills_disk"]["output_tail"]
+    assert ".: No space left on device after 2 files" in tail  # /work holds 128 MiB
+    assert "/: Read-only file system after 0 files" in tail
+    for folder in ("/tmp", "/", os.path.expanduser("~")):
+        assert not [name for name in os.listdir(folder) if name.startswith("filler")]
+
+
 def test_no_cheat_scores_as_high_as_an_honest_file(graded):
     rows = by_student(graded)
     honest = min(rows[student]["score"] for student in HONEST)
@@ -260,12 +308,24 @@ def test_no_cell_of_the_csv_is_a_formula(graded):
     assert tails and tails[0].startswith("'=1+2")
 
 
+def test_the_report_shows_what_a_submission_wrote_as_text(graded):
+    summary = (graded["folder"] / "grades" / "summary.md").read_text()
+    line = next(line for line in summary.splitlines() if "attack_markdown" in line)
+    assert "\\!\\[pixel\\](http://tracker.invalid/p.png) \\<img" in line
+    problem_cell = line.split("|", 5)[5][:-1]  # the last cell, without the table's own "|"
+    assert not re.search(r"(?<!\\)[<!|\]]", problem_cell), problem_cell
+    assert "\\\\x1b\\]0;all graded" in line  # Markdown for the text \x1b]0;all graded
+    for output in (summary, graded["result"].stdout, (graded["folder"] / "grades" /
+                                                      "grades.csv").read_text()):
+        assert "\x1b" not in output and "\u202e" not in output
+
+
 def test_report_files(graded):
     grades = graded["folder"] / "grades"
     summary = (grades / "summary.md").read_text()
     assert f"{len(EXPECTED)} submissions graded" in summary
     assert "## Most common failures" in summary and "best test accuracy first" in summary
-    assert "Dense units [1000, 500, 10]" in summary  # each failed check with its reason
+    assert "Dense units \\[1000, 500, 10\\]" in summary  # each failed check with its reason
     result = json.load(open(grades / "results" / "correct.json"))
     assert {"score", "max_score", "tests"} <= set(result)
     assert {"name", "score", "max_score", "status", "output"} == set(result["tests"][0])
@@ -293,6 +353,10 @@ def test_process_sandbox_still_grades_and_says_it_is_weaker(graded_in_processes)
     rows = by_student(graded)
     assert rows["correct"]["score"] == 100
     assert all(rows[name]["score"] < 100 for name in PROCESS_SANDBOX_SAMPLES if name != "correct")
+    assert rows["escape_fills_disk"]["error"] == "wrote more than 256 MiB into its folder: stopped"
+    assert rows["linked_to_classmate"]["error"].startswith("a symbolic link")
+    assert rows["attack_fifos_and_links"]["error"] == \
+        "the saved model is not a regular file of a sensible size"
     assert not os.listdir(graded["outside"])
     assert graded["survivors"] == []
     assert any("outside" in flag for flag in rows["escape_dir_fd"]["tripwire"])
@@ -300,29 +364,36 @@ def test_process_sandbox_still_grades_and_says_it_is_weaker(graded_in_processes)
 
 @needs_bubblewrap
 def test_sandbox_bwrap_hides_the_machine(tmp_path):
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    (scratch / "look.py").write_text(
-        "import os, socket\n"
+    look = tmp_path / "look.py"
+    look.write_text(
+        "import os, socket, subprocess, sys\n"
         f"print(os.path.exists({REPO_ROOT!r}), os.path.exists(os.path.expanduser('~/.bashrc')))\n"
         "print(os.getcwd(), os.getpid())\n"
         "try:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n"
         "except OSError as error:\n    print('no network', type(error).__name__)\n"
-        "open('/work/written.txt', 'w').write('ok')\n"
-        "try:\n    open('/usr/written.txt', 'w')\nexcept OSError:\n    print('read-only system')\n"
-        "import subprocess, sys\n"
-        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)  # {SURVIVOR_MARKER}'],"
-        " start_new_session=True)\n")
-    env = {"PATH": "/usr/bin:/bin"}
-    command = sandbox.stage_command("bwrap", str(scratch), "look.py", 2000, 60, env)
-    command[-4:] = [sys.executable, "-I", "/work/look.py"]
-    run = sandbox.run_limited(command, str(scratch), {}, 60)
+        "for path in ('/usr/written.txt', '/written.txt', '/dev/shm/written.txt'):\n"
+        "    try:\n        open(path, 'w')\n    except OSError:\n        print('read-only')\n"
+        "open('/work/status.json', 'w').write('back')\n"
+        "open('/work/scratch.txt', 'w').write('private')\n"
+        "try:\n"
+        f"    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)  # {SURVIVOR_MARKER}'],"
+        " start_new_session=True)\n"
+        "except OSError:\n    print('no processes')\n")
+    folder = tmp_path / "stage"
+    sandbox.prepare_folder(str(folder), look.read_bytes())
+    command = sandbox.stage_command("bwrap", str(folder), 2000, 60, {"PATH": "/usr/bin:/bin"})
+    command[-4:] = [sys.executable, "-I", "/work/" + sandbox.SUBMISSION_NAME]
+    run = sandbox.run_limited(command, str(folder), {}, 60)
     lines = run.output.splitlines()
     assert lines[0] == "False False", run.output
     assert lines[1].startswith("/work ")
-    assert lines[2].startswith("no network") and lines[3] == "read-only system"
-    assert (scratch / "written.txt").read_text() == "ok"
-    assert survivors() == []  # the detached process died with the sandbox's namespace
+    assert lines[2].startswith("no network") and lines[3:6] == ["read-only"] * 3
+    if sandbox.seccomp_problem() is None:
+        assert lines[6] == "no processes"
+    assert (folder / "status.json").read_text() == "back"  # one of the two files that return
+    assert sorted(os.listdir(folder)) == sorted([sandbox.SUBMISSION_NAME, "model.keras",
+                                                 "status.json"])
+    assert survivors() == []  # a detached process would die with the sandbox's namespace
 
 
 def test_sandbox_bwrap_refused_with_one_line_where_missing(run_script, script_env, tmp_path):

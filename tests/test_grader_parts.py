@@ -10,16 +10,16 @@ import zipfile
 import pytest
 
 from conftest import REPO_ROOT
-from grader import model_config, report, source_flags, spec, student_stage
+from grader import model_config, report, sandbox, source_flags, spec, student_stage
 from grader.model_config import NotGradable, NoModel
 
 LAUNCHER = os.path.join(REPO_ROOT, "grader", "launcher.py")
 
 
-def launch(code, timeout=60, memory_mb=2000):
+def launch(code, timeout=60, memory_mb=2000, one_process=False):
     return subprocess.run([sys.executable, "-I", LAUNCHER, str(memory_mb), str(timeout), "64",
-                           sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=timeout + 60)
+                           "1" if one_process else "0", sys.executable, "-c", code],
+                          capture_output=True, text=True, timeout=timeout + 60)
 
 
 def running(marker):
@@ -54,9 +54,33 @@ def test_launcher_time_limit_and_exit_codes():
     assert launch("import os, signal; os.kill(os.getpid(), signal.SIGKILL)").returncode == 137
 
 
-def test_launcher_memory_and_file_limits():
+def test_launcher_memory_and_file_limits(tmp_path):
     result = launch("x = bytearray(3 * 2**30)", memory_mb=1000)
     assert result.returncode == 1 and "MemoryError" in result.stderr
+    result = launch(f"open({str(tmp_path / 'big')!r}, 'wb').write(bytes(100 * 2**20))")
+    assert result.returncode == 1 and "File too large" in result.stderr
+    assert (tmp_path / "big").stat().st_size == 64 * 2**20
+
+
+@pytest.mark.skipif(sandbox.seccomp_problem() is not None,
+                    reason=f"no seccomp filter here: {sandbox.seccomp_problem()}")
+def test_launcher_one_process_allows_threads_and_refuses_every_way_to_a_process():
+    code = ("import ctypes, multiprocessing, os, subprocess, threading\n"
+            "thread = threading.Thread(target=print, args=('thread',)); thread.start(); thread.join()\n"
+            "libc = ctypes.CDLL(None, use_errno=True)\n"
+            "def unshare_user_namespace():\n"
+            "    if libc.unshare(0x10000000) != 0:\n"
+            "        raise OSError(ctypes.get_errno(), 'unshare')\n"
+            "for start in (os.fork, lambda: subprocess.Popen(['/bin/true']),\n"
+            "              lambda: os.posix_spawn('/bin/true', ['/bin/true'], {}),\n"
+            "              lambda: multiprocessing.Process(target=print).start(),\n"
+            "              unshare_user_namespace):\n"
+            "    try:\n        print('started', start())\n"
+            "    except OSError as error:\n        print('refused', error.errno)\n")
+    result = launch(code, one_process=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["thread"] + ["refused 1"] * 5
+    assert launch("import os; os.fork()").returncode == 0  # without the filter: as before
 
 
 def test_definitions_keep_nested_imports_but_no_work():
@@ -137,6 +161,9 @@ def test_allowlist_refuses_what_is_not_built_in(config, words):
 def test_saved_model_is_read_with_care(tmp_path):
     with pytest.raises(NoModel, match="saved no model"):
         model_config.read_saved_config(str(tmp_path / "missing.keras"))
+    (tmp_path / "empty.keras").write_bytes(b"")  # the grader's file, left as it was
+    with pytest.raises(NoModel, match="saved no model"):
+        model_config.read_saved_config(str(tmp_path / "empty.keras"))
     (tmp_path / "target.keras").write_bytes(b"x")
     os.symlink(tmp_path / "target.keras", tmp_path / "link.keras")
     with pytest.raises(NoModel):
@@ -188,6 +215,48 @@ def test_checks_compare_functions_and_losses_not_names():
         False, "activations ['sigmoid+relu', 'sigmoid', 'softmax']")
 
 
+def test_tensorflow_functions_count_as_keras_ones(tmp_path):
+    import tensorflow as tf
+    from keras.layers import Dense
+    config = built(Dense(3000, activation=tf.nn.sigmoid), Dense(2000, activation=tf.sigmoid),
+                   Dense(10, activation=tf.nn.softmax))
+    path = tmp_path / "model.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+    right = checked(model_config.read_saved_config(str(path)))
+    assert all(passed for passed, _ in right.values()), right
+
+
+def test_the_layers_check_wants_the_homework_network_and_nothing_more():
+    import keras
+    from keras.layers import Dense, Dropout, Flatten, Rescaling
+    plain = [Dense(3000, activation="sigmoid"), Dense(2000, activation="sigmoid"),
+             Dense(10, activation="softmax")]
+    assert checked(built(Flatten(), *plain))[spec.Check.UNITS] == (
+        True, "Dense units [3000, 2000, 10]")
+    assert checked(built(Rescaling(1 / 255), plain[0], Dropout(0.2), *plain[1:]))[
+        spec.Check.UNITS] == (False, "Dense units [3000, 2000, 10]; also Dropout, Rescaling")
+    changed = checked(built(Dense(3000, activation="sigmoid", use_bias=True,
+                                  kernel_initializer="glorot_uniform"),  # the defaults: fine
+                            Dense(2000, activation="sigmoid", bias_initializer="ones",
+                                  kernel_constraint=keras.constraints.MaxNorm(3)),
+                            plain[2]))[spec.Check.UNITS]
+    assert changed == (False, "Dense units [3000, 2000, 10]; not Keras' default Dense 2: "
+                              "bias_initializer, Dense 2: kernel_constraint")
+
+
+def test_submissions_that_are_not_plain_files_are_refused_before_reading(tmp_path):
+    from grader.grade import submission_problem
+    (tmp_path / "kim.py").write_text("def NN_model():\n    pass\n")
+    assert submission_problem(str(tmp_path / "kim.py")) is None
+    os.symlink(tmp_path / "kim.py", tmp_path / "lee.py")
+    assert submission_problem(str(tmp_path / "lee.py")).startswith("a symbolic link")
+    os.mkfifo(tmp_path / "park.py")
+    assert submission_problem(str(tmp_path / "park.py")).startswith("not a regular file")
+    (tmp_path / "choi.py").write_bytes(b"#" * 2_000_000)
+    assert submission_problem(str(tmp_path / "choi.py")).startswith("a file of 2,000,000 bytes")
+
+
 def test_records_are_validated_before_use():
     good = [{"checks": [[spec.Check.COMPILED, True, "compiled"]]},
             {"accuracy": 0.3, "train_seconds": 4}]
@@ -227,15 +296,21 @@ def test_scoring_follows_the_rubric():
 
 
 def test_spreadsheet_cells_are_neutralised():
-    for text in ("=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"):
+    for text in ("=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx"):
         assert report.spreadsheet_safe(text) == "'" + text
+    assert report.spreadsheet_safe("\rx") == "\\x0dx"  # written out, so no formula either
     assert report.spreadsheet_safe("kim") == "kim" and report.spreadsheet_safe(3.5) == 3.5
 
 
-def test_markdown_cells_are_cut_at_a_word():
+def test_control_characters_are_written_out():
+    assert report.text("ok\x1b[2J\u202eabc\n\t고양이") == "ok\\x1b[2J\\u202eabc\n\t고양이"
+
+
+def test_markdown_cells_are_cut_at_a_word_and_shown_as_text():
     cell = report.markdown_cell("Dense units [3000, 1000, 10] | " + "word " * 100, limit=40)
-    assert cell.endswith(" …") and "|" not in cell and len(cell) <= 42
-    assert cell.split()[-2] == "word"
+    assert cell == "Dense units \\[3000, 1000, 10\\] \\| word …"
+    cell = report.markdown_cell("![x](http://a.invalid/p.png)\n<b>`code`</b> &amp; **ok**")
+    assert cell == "\\!\\[x\\](http://a.invalid/p.png) \\<b\\>\\`code\\`\\</b\\> \\&amp; **ok**"
 
 
 @pytest.mark.parametrize("source, words", [

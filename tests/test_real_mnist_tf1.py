@@ -36,8 +36,10 @@ def test_course_default_on_fashion_mnist_never_turns_nan(run_script, tmp_path):
                                       "--dataset", "fashion_mnist")
     costs = [float(cost) for cost in re.findall(r"cost: ([-+.\w]+)", output)]
     assert costs and all(math.isfinite(cost) for cost in costs)
-    # What the test is about: the 2019 cost froze at 10% (NaN). 77.1% on TF 2.21, 74.6% on 2.16.
-    assert accuracy >= 0.70
+    # What the test is about: the 2019 cost froze at 10% (NaN). The course's summed cost at
+    # rate 0.01 makes big steps on this data, so where it ends varies with the processor and
+    # TensorFlow: 77.1% and 68.3% on two machines with TF 2.21, 74.6% with 2.16.
+    assert accuracy >= 0.5
 
 
 @needs_real_mnist

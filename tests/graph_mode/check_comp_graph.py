@@ -78,16 +78,37 @@ def test_training_on_generated_data_learns(optimizer):
     assert before < 0.2 and after > 0.8
 
 
-def test_hidden_layer_with_zero_init_keeps_all_units_identical():
+@pytest.mark.parametrize("hidden_units, batch_size", [(100, 100), (97, 37), (300, 50), (13, 1)])
+def test_hidden_layer_with_zero_init_keeps_all_units_exactly_equal(hidden_units, batch_size):
+    # Widths and batches a plain matrix product splits: 100 = 96 + 4 columns, 97, odd batches.
     x_train, y_train, _, _ = small_data()
     with tf.Graph().as_default(), tf.Session() as sess:
-        x_in, y_in, _, train = build(NN_comp_graph.NN_comp_graph_with_hidden_layer)
+        x_in, y_in, _, train = build(NN_comp_graph.NN_comp_graph_with_hidden_layer,
+                                     hidden_units=hidden_units)
         sess.run(tf.global_variables_initializer())
-        for step in range(20):
-            sess.run(train, {x_in: x_train[:100], y_in: y_train[:100]})
-        w_hidden = sess.run(tf.trainable_variables()[0])
-    assert np.abs(w_hidden).max() > 0  # it does learn something...
-    assert np.allclose(w_hidden, w_hidden[:, :1])  # ...but every hidden unit the same thing
+        for step in range(150):
+            start = step * batch_size % (len(x_train) - batch_size)
+            sess.run(train, {x_in: x_train[start:start + batch_size],
+                             y_in: y_train[start:start + batch_size]})
+        w_hidden, b_hidden, w = sess.run([NN_comp_graph.variable(name)
+                                          for name in ("w_hidden", "b_hidden", "w")])
+    assert np.abs(w_hidden).max() > 0 and np.abs(w).max() > 0  # it does learn something...
+    # ...but every hidden unit exactly the same thing, to the last bit
+    assert (w_hidden == w_hidden[:, :1]).all() and (b_hidden == b_hidden[0]).all()
+    assert (w == w[:1]).all()
+
+
+def test_hidden_output_node_is_one_row_per_image_for_either_init():
+    x_train, _, _, _ = small_data()
+    for init in ("zeros", "glorot"):
+        with tf.Graph().as_default(), tf.Session() as sess:
+            x_in, _, _, _ = build(NN_comp_graph.NN_comp_graph_with_hidden_layer, init=init,
+                                  hidden_units=7)
+            sess.run(tf.global_variables_initializer())
+            hidden = sess.run(NN_comp_graph.node("h"), {x_in: x_train[:5]})
+        assert hidden.shape == (5, 7)
+        if init == "zeros":
+            assert (hidden == 0.5).all()  # sigmoid(0): the padded batch is not in it
 
 
 def test_cost_on_logits_stays_finite_where_the_slides_formula_is_nan():
