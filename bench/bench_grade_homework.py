@@ -8,9 +8,10 @@
 2. Four correct submissions graded with --workers 2 against --workers 1, each on
    --scaling-train-size images for one epoch, every submission trained on --scaling-threads
    threads in both runs (target <= 0.70).  Workers are how the grader uses more cores than
-   one submission's threads: with 1 thread a submission, a second worker has a core to fill;
-   with the grader's default of 2 threads on a 2-core machine one worker already trains on
-   both cores, and a second one fills what the first leaves idle (its student stages).
+   one submission's threads: with 1 thread a submission (--workers 2 --threads 1 on 2 cores),
+   a second worker has a core to fill; with the grader's default of 2 threads on a 2-core
+   machine one worker already trains on both cores, and a second one can only fill what the
+   first leaves idle (its student stages).
 
 Real CIFAR-10 from $CIFAR10_DATA or ../shared/data/cifar10.npz.
 
@@ -35,9 +36,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=1, help="epochs of training in part 1")
     parser.add_argument("--scaling-train-size", type=int, default=10000,
                         help="training images for each of the four submissions in part 2")
-    parser.add_argument("--scaling-threads", type=int, default=2,
-                        help="--threads of the grader in part 2, the same in both runs "
-                             "(default: the grader's own)")
+    parser.add_argument("--scaling-threads", type=int, default=1,
+                        help="--threads of the grader in part 2, the same in both runs")
     parser.add_argument("--part", choices=("1", "2", "both"), default="both",
                         help="which measurement to make")
     args = parser.parse_args()
