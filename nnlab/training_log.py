@@ -38,9 +38,10 @@ class TF1TrainingLog:
     Every `log_every` steps, on the current mini-batch: the cost, the accuracy, the norm of the
     cost's gradient for each weight matrix (`gradient_norm/w_hidden`, `gradient_norm/w`) and,
     given the outputs of a sigmoid hidden layer, the fraction of them that are saturated
-    (below 0.01 or above 0.99): the numbers that say whether the hidden layer is learning.  Every `test_every`
-    steps and at the end: the accuracy on the test data.  With a `logdir`, the computation
-    graph and these scalars go to TensorBoard event files through tf.compat.v1.summary.
+    (below 0.01 or above 0.99): the numbers that say whether the hidden layer is learning.
+    Every `test_every` steps and at the end: the accuracy on the test data.  With a `logdir`,
+    the computation graph and these scalars go to TensorBoard event files through
+    tf.compat.v1.summary.
     """
 
     def __init__(self, tf, session, logdir, cost, accuracy, inside=True, sigmoid_outputs=None,

@@ -245,6 +245,33 @@ def test_the_layers_check_wants_the_homework_network_and_nothing_more():
                               "bias_initializer, Dense 2: kernel_constraint")
 
 
+def test_models_that_pass_the_checks_are_trained_alike_however_written_or_compiled():
+    import keras
+    import numpy as np
+    from keras.layers import Activation, Dense
+    from grader.checks import rebuild
+    from grader.trusted_stage import train_and_predict
+
+    rng = np.random.default_rng(0)
+    inputs = {"x_train": rng.random((64, spec.INPUT_SIZE), dtype=np.float32),
+              "y_train": np.eye(10, dtype=np.float32)[np.arange(64) % 10],
+              "x_test": rng.random((16, spec.INPUT_SIZE), dtype=np.float32)}
+    settings = {"optimizer": spec.OPTIMIZER, "batch_size": 32, "epochs": 1}
+
+    def scores(config, seed=1):
+        keras.utils.set_random_seed(seed)
+        model, _ = rebuild(config, keras)
+        return train_and_predict(model, settings, inputs)
+
+    dense = built(Dense(3000, activation="sigmoid"), Dense(2000, activation="sigmoid"),
+                  Dense(10, activation="softmax"))
+    separate = built(Dense(3000), Activation("sigmoid"), Dense(2000), Activation("sigmoid"),
+                     Dense(10), Activation("softmax"), loss="CategoricalCrossentropy")
+    separate["compile_config"]["optimizer"] = "adam"  # a compile() of its own changes nothing
+    np.testing.assert_array_equal(scores(dense), scores(separate))
+    assert not np.array_equal(scores(dense), scores(dense, seed=2))  # the scores can differ
+
+
 def test_submissions_that_are_not_plain_files_are_refused_before_reading(tmp_path):
     from grader.grade import submission_problem
     (tmp_path / "kim.py").write_text("def NN_model():\n    pass\n")
