@@ -36,7 +36,7 @@ def main():
                                             "--no-pictures"],
         }, args.repeats, env=env)
         print_ratio(times, "gradients recorded", "not recorded", limit=1.10)
-        print_ratio(times, "gradients recorded", "no log, no pictures", limit=float("inf"))
+        print_ratio(times, "gradients recorded", "no log, no pictures")
 
 
 if __name__ == "__main__":

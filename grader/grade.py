@@ -57,12 +57,20 @@ def gpu_count():
         return 0
 
 
+def usable_cores():
+    """The cores this process may run on (a Slurm task's or a container's share, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
 def default_workers(memory_mb, threads):
     """One worker per GPU; without one, one per `threads` cores, as far as memory allows."""
     if gpu_count():
         return gpu_count()
     total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
-    return max(1, min((os.cpu_count() or 1) // threads, total_mb // memory_mb))
+    return max(1, min(usable_cores() // threads, total_mb // memory_mb))
 
 
 def parse_args(argv=None):
@@ -112,10 +120,12 @@ def limit_flags(parser):
     limits.add_argument("--workers", type=cli.positive_int,
                         help="submissions graded at once (default: one per GPU, else one per "
                              "--threads cores as memory allows)")
-    limits.add_argument("--threads", type=cli.positive_int, default=2,
+    limits.add_argument("--threads", type=cli.positive_int, default=1,
                         help="CPU threads that train each submission; the same for every "
                              "submission and recorded with the grades, since TensorFlow's sums "
-                             "(and so the last digits of an accuracy) depend on it")
+                             "(and so the last digits of an accuracy) depend on it; a class "
+                             "grades fastest on 1 thread a worker, one submission alone on "
+                             "as many threads as cores")
     limits.add_argument("--timeout", type=cli.positive_float, default=3600,
                         help="seconds training a submission may take (building its model: "
                              f"at most {BUILD_TIMEOUT} s)")
@@ -469,7 +479,8 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
         else:
             pending.append((student, path))
     print(f"Grading {plural(len(pending), 'submission')} ({len(results)} already graded) with "
-          f"{plural(args.workers, 'worker')}: {plural(args.epochs, 'epoch')}, batch "
+          f"{plural(args.workers, 'worker')}, {plural(args.threads, 'thread')} each: "
+          f"{plural(args.epochs, 'epoch')}, batch "
           f"{args.batch_size}, train size {args.train_size or 'all'}, "
           f"{'scaled' if args.scale else 'raw'} pixels", flush=True)
     print(f"Sandbox: {sandbox.describe(mode)}", flush=True)

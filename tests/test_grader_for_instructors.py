@@ -92,14 +92,15 @@ def rows(out):
             for row in grades["submissions"]}
 
 
-def test_shards_and_report_only_give_the_rows_of_one_run(small_class):
+def test_shards_workers_and_report_only_give_the_rows_of_one_run(small_class):
     folder, submissions, data = small_class
     settings = ["--data", data, "--epochs", 1, "--timeout", 120]
-    whole = grade(submissions, "--out", folder / "whole", *settings)
+    whole = grade(submissions, "--out", folder / "whole", "--workers", 2, *settings)
     assert whole.returncode == 0, whole.stderr
-    assert "Grading 4 submissions (0 already graded) with" in whole.stdout
-    for part in ("1/2", "2/2"):
-        sharded = grade(submissions, "--out", folder / "shards", "--shard", part, *settings)
+    assert "Grading 4 submissions (0 already graded) with 2 workers, 1 thread each" in whole.stdout
+    for part in ("1/2", "2/2"):  # one worker each: the grades do not depend on the workers
+        sharded = grade(submissions, "--out", folder / "shards", "--shard", part,
+                        "--workers", 1, *settings)
         assert sharded.returncode == 0, sharded.stderr
         assert "Grading 2 submissions" in sharded.stdout
     reported = grade("--report-only", "--out", folder / "shards")
