@@ -199,6 +199,12 @@ def build(submission, status):
     except SyntaxError as error:
         status["error"] = f"syntax error at line {error.lineno}: {error.msg}"
         return
+    except (RecursionError, MemoryError):  # Python's own parser and compiler give up
+        status["error"] = "Python cannot compile the file: an expression is nested too deeply"
+        return
+    except ValueError as error:  # null bytes, on Python versions that say so this way
+        status["error"] = f"the file is not Python source: {error}"
+        return
     namespace = {"__name__": "submission", "__file__": os.path.abspath(submission),
                  "__builtins__": __builtins__}
     for line, code in statements:

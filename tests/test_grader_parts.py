@@ -120,6 +120,32 @@ def test_nn_model_is_called_as_the_handout_calls_it():
         student_stage.call_nn_model(lambda size: size)
 
 
+@pytest.mark.parametrize("source, reason", [
+    ("x = " + "-" * 20000 + "1\n", "nested too deeply"),  # the parser's MemoryError
+    ("x = 1" + " + 1" * 5000 + "\n", "nested too deeply"),  # its RecursionError
+    ("def NN_model(:\n    pass\n", "syntax error at line 1"),
+    ("x = 1\0\n", "source code string cannot contain null bytes")])
+def test_files_python_cannot_compile_say_so(tmp_path, source, reason):
+    path = tmp_path / "Train_NN_cifar.py"
+    path.write_text(source + "def NN_model():\n    pass\n")
+    status = {"error": None, "problems": []}
+    student_stage.build(str(path), status)
+    assert reason in status["error"]
+
+
+@pytest.mark.parametrize("returncode, status, reason", [
+    (-11, {}, "stopped by SIGSEGV before it saved a model"),
+    (128 + 9, {}, "stopped by SIGKILL before it saved a model"),  # through bubblewrap
+    (3, {}, "ended (exit code 3) before it saved a model"),
+    (0, {}, "NN_model() saved no model"),
+    (1, {"error": "NN_model() raised ValueError: no"}, "NN_model() raised ValueError: no")])
+def test_a_builder_that_ends_without_a_model_says_how(returncode, status, reason):
+    from grader.grade import Built
+    run = sandbox.StageRun(returncode, timed_out=False, memory_exceeded=False, seconds=1.0,
+                           output="", output_bytes=0)
+    assert Built(run, status).error(timeout=300, memory_mb=4096).endswith(reason)
+
+
 def dense(units, activation="linear", **extra):
     return {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
             "config": {"units": units, "activation": activation, **extra}}
