@@ -492,8 +492,9 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
             results[student] = previous
         else:
             pending.append((student, path))
+    workers = max(1, min(args.workers, len(pending)))  # no more than there is work for
     print(f"Grading {plural(len(pending), 'submission')} ({len(results)} already graded) with "
-          f"{plural(args.workers, 'worker')}, {plural(args.threads, 'thread')} each: "
+          f"{plural(workers, 'worker')}, {plural(args.threads, 'thread')} each: "
           f"{plural(args.epochs, 'epoch')}, batch "
           f"{args.batch_size}, train size {args.train_size or 'all'}, "
           f"{'scaled' if args.scale else 'raw'} pixels", flush=True)
@@ -510,7 +511,7 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
             stages.append(local.trusted)
         return grade_one(student, path, settings, args, mode, local.trusted)
 
-    with concurrent.futures.ThreadPoolExecutor(args.workers) as pool:
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         futures = {}
         for student, path in pending:
             futures[pool.submit(grade_in_worker, student, path)] = student

@@ -40,7 +40,7 @@ EXPERIMENTS = [
      ["--steps", "300"], False),
     ("hidden layer, Glorot, Adam", TF1, ["--hidden", "--init", "glorot", "--optimizer", "adam",
                                          "--learning-rate", "0.001"], ["--steps", "300"], False),
-    ("hidden layer, Glorot, ReLU, Adam, 6000 steps", TF1,
+    ("hidden layer, Glorot, ReLU, Adam, 300 units, more steps", TF1,
      ["--hidden", "--init", "glorot", "--activation", "relu", "--optimizer", "adam",
       "--hidden-units", "300", "--steps", "6000", "--shuffle"], ["--steps", "600"], False),
     ("course softmax on Fashion-MNIST", TF1, ["--dataset", "fashion_mnist"], ["--steps", "300"],

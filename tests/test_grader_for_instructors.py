@@ -113,7 +113,7 @@ def test_progress_says_how_far_and_how_long(small_class):
     folder, submissions, data = small_class
     result = grade(submissions / "correct.py", "--out", folder / "one", "--data", data,
                    "--epochs", 1)
-    assert "Grading 1 submission (0 already graded) with" in result.stdout
+    assert "Grading 1 submission (0 already graded) with 1 worker, 1 thread each" in result.stdout
     assert ": 1 epoch," in result.stdout
     assert "[1/1] correct: " in result.stdout and "left" not in result.stdout.splitlines()[-2]
 
