@@ -369,20 +369,11 @@ class Built:
             return "the sandbox could not start: " + report.text(self.run.output.strip(), 200)
         if self.status.get("error"):
             return self.status["error"]
-        # a signal: a negative code from a direct child, 128 + its number through bubblewrap
-        number = -self.run.returncode if self.run.returncode < 0 else self.run.returncode - 128
-        if 0 < number < signal.NSIG:
-            return f"the model builder was stopped by {signal_name(number)} before it saved a model"
+        if self.run.signal_name:
+            return f"the model builder was stopped by {self.run.signal_name} before it saved a model"
         if self.run.returncode > 0:
             return f"the model builder ended (exit code {self.run.returncode}) before it saved a model"
         return self.no_model or "NN_model() saved no model"
-
-
-def signal_name(number):
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
 
 
 def build_in_sandbox(source, private, mode, timeout, memory_mb):

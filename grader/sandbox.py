@@ -47,6 +47,18 @@ class StageRun:
     output_bytes: int
     folder_exceeded: bool = False
 
+    @property
+    def signal_name(self):
+        """The signal that stopped the stage ("SIGSEGV"), or None: launcher.py exits with
+        128 + N when the stage was killed by signal N; a negative code is the launcher's own."""
+        number = -self.returncode if self.returncode < 0 else self.returncode - 128
+        if not 0 < number < signal.NSIG:
+            return None
+        try:
+            return signal.Signals(number).name
+        except ValueError:
+            return f"signal {number}"
+
 
 def prepare_folder(folder, source):
     """The stage's folder: the submission (`source`, its bytes) and the empty files it may fill."""

@@ -396,6 +396,19 @@ def test_sandbox_bwrap_hides_the_machine(tmp_path):
     assert survivors() == []  # a detached process would die with the sandbox's namespace
 
 
+@pytest.mark.parametrize("mode", ["bwrap", "process"])
+def test_a_stage_killed_by_a_signal_is_named_in_either_sandbox(tmp_path, mode):
+    if mode == "bwrap" and sandbox.bubblewrap_problem():
+        pytest.skip(f"no bubblewrap here: {sandbox.bubblewrap_problem()}")
+    folder = tmp_path / "stage"
+    sandbox.prepare_folder(str(folder), b"import ctypes\nctypes.string_at(0)\n")  # a segfault
+    env = {"PATH": "/usr/bin:/bin"}
+    command = sandbox.stage_command(mode, str(folder), 2000, 60, env)
+    command[-4:] = [sys.executable, "-I", sandbox.SUBMISSION_NAME]
+    run = sandbox.run_limited(command, str(folder), {} if mode == "bwrap" else env, 60)
+    assert run.signal_name == "SIGSEGV", (run.returncode, run.output)
+
+
 def test_sandbox_bwrap_refused_with_one_line_where_missing(run_script, script_env, tmp_path):
     env = dict(script_env, PATH=str(tmp_path))  # no bwrap on this PATH
     (tmp_path / "python3").symlink_to(sys.executable)

@@ -135,7 +135,7 @@ def test_files_python_cannot_compile_say_so(tmp_path, source, reason):
 
 @pytest.mark.parametrize("returncode, status, reason", [
     (-11, {}, "stopped by SIGSEGV before it saved a model"),
-    (128 + 9, {}, "stopped by SIGKILL before it saved a model"),  # through bubblewrap
+    (128 + 9, {}, "stopped by SIGKILL before it saved a model"),  # launcher.py's 128 + N
     (3, {}, "ended (exit code 3) before it saved a model"),
     (0, {}, "NN_model() saved no model"),
     (1, {"error": "NN_model() raised ValueError: no"}, "NN_model() raised ValueError: no")])
