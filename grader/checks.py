@@ -41,11 +41,53 @@ def compiled_parts(compile_config, keras):
             resolve(keras.losses, compile_config["loss"]))
 
 
-def effective_activations(model, keras):
+class NotAChain(ValueError):
+    """The model is not one path of layers from its input to its output."""
+
+
+def data_flow(model):
+    """The model's layers in the order data flows through them, from the input to the output
+    (not the order they are listed or were built in).  Raises NotAChain for a model with
+    several inputs or outputs, a layer that joins tensors, or a layer used twice."""
+    if len(model.inputs or []) != 1 or len(model.outputs or []) != 1:
+        raise NotAChain("a model with several inputs or outputs")
+    chain, tensor = [], model.outputs[0]
+    while True:
+        layer, node_index, _ = tensor._keras_history
+        chain.append(layer)
+        inputs = list(layer._inbound_nodes[node_index].input_tensors)
+        if not inputs:
+            break
+        if len(inputs) != 1:
+            raise NotAChain(f"a {type(layer).__name__} layer that joins {len(inputs)} tensors")
+        tensor = inputs[0]
+    if len({id(layer) for layer in chain}) != len(chain):
+        raise NotAChain("a layer used twice")
+    return chain[::-1]
+
+
+def layer_chain(model):
+    """data_flow(model), or model.layers where the model has no graph to follow (an unbuilt
+    Sequential); and why not a chain (None when it is one)."""
+    try:
+        return data_flow(model), None
+    except NotAChain as problem:
+        return list(model.layers), str(problem)
+    except (AttributeError, ValueError, IndexError, TypeError):
+        return list(model.layers), None
+
+
+def softmax_axis_ok(layer):
+    """Whether a Softmax layer normalises over the classes (the last axis), not the batch."""
+    axis = layer.axis if isinstance(layer.axis, int) else tuple(layer.axis)
+    return axis in (-1, 1, (-1,), (1,))
+
+
+def effective_activations(chain, keras):
     """For each Dense layer, the activations applied to its output before the next Dense."""
     layers = keras.layers
     result = []
-    for layer in model.layers:
+    for layer in chain:
         if type(layer) is layers.Dense:
             result.append([] if layer.activation is keras.activations.linear else
                           [layer.activation])
@@ -53,7 +95,8 @@ def effective_activations(model, keras):
             if layer.activation is not keras.activations.linear:
                 result[-1].append(layer.activation)
         elif result and type(layer) is layers.Softmax:
-            result[-1].append(keras.activations.softmax)
+            result[-1].append(keras.activations.softmax if softmax_axis_ok(layer) else
+                              f"softmax over axis {layer.axis}")
         elif result and type(layer) is layers.ReLU:
             result[-1].append(keras.activations.relu)
         elif result and type(layer) in (layers.LeakyReLU, layers.ELU, layers.PReLU):
@@ -62,7 +105,8 @@ def effective_activations(model, keras):
 
 
 def activation_names(found):
-    return ["+".join(getattr(function, "__name__", str(function)) for function in functions)
+    return ["+".join(function if isinstance(function, str) else
+                     getattr(function, "__name__", str(function)) for function in functions)
             or "linear" for functions in found]
 
 
@@ -81,16 +125,42 @@ def loss_name(loss):
     return name + (" (from_logits=True)" if options.get("from_logits") else "")
 
 
-# Layers that only pass values on (or reshape them), and those the activation check counts.
+# Layers that may only pass values on, and those the activation check counts.
 PASS_THROUGH = ("InputLayer", "Flatten", "Reshape", "Identity")
 ACTIVATION_LAYERS = ("Activation", "Softmax", "ReLU", "LeakyReLU", "ELU", "PReLU")
 
 
-def other_layers(model):
-    """Names of the layer types that are neither Dense, activations nor pass-throughs."""
-    names = [type(layer).__name__ for layer in model.layers]
-    return sorted({name for name in names
-                   if name not in ("Dense",) + PASS_THROUGH + ACTIVATION_LAYERS})
+def shape_of(layer, end):
+    """The shape of a layer's "input" or "output" tensor, as a tuple (None where unknown)."""
+    try:
+        return tuple(getattr(layer, end).shape)
+    except (AttributeError, ValueError, TypeError):
+        return None
+
+
+def flat_shape(shape):
+    return isinstance(shape, tuple) and len(shape) == 2
+
+
+def other_layers(chain):
+    """What in the chain is not the homework's: layer types that are neither Dense, activations
+    nor pass-throughs, pass-throughs that change the shape or grouping of the values, and
+    activations applied to the input before the first Dense layer."""
+    found, seen_dense = set(), False
+    for layer in chain:
+        name = type(layer).__name__
+        if name == "Dense":
+            seen_dense = True
+        elif name in PASS_THROUGH:
+            before, after = shape_of(layer, "input"), shape_of(layer, "output")
+            if name != "InputLayer" and not (flat_shape(after) and before == after):
+                found.add(f"{name} to shape {after}")
+        elif name in ACTIVATION_LAYERS:
+            if not seen_dense:
+                found.add(f"{name} before the first Dense layer")
+        else:
+            found.add(name)
+    return sorted(found)
 
 
 def changed_dense_options(dense_layers, keras):
@@ -111,17 +181,48 @@ def input_width(model):
     return shape[-1] if isinstance(shape, tuple) and len(shape) == 2 else shape
 
 
+def dense_parameters(dense_layers):
+    """The weights and biases each Dense layer really has, from its variables' shapes."""
+    counts = []
+    for layer in dense_layers:
+        count = 0
+        for weight in layer.weights:
+            size = 1
+            for dimension in weight.shape:
+                size *= int(dimension)
+            count += size
+        counts.append(count)
+    return counts
+
+
+def expected_dense_parameters():
+    counts, width = [], spec.INPUT_SIZE
+    for units in spec.UNITS:
+        counts.append(width * units + units)
+        width = units
+    return counts
+
+
 def model_checks(model, parts, keras):
-    """(name, passed, reason) for each property the homework asks of NN_model()."""
-    dense = [layer for layer in model.layers if type(layer) is keras.layers.Dense]
+    """(name, passed, reason) for each property the homework asks of NN_model(), on the layers
+    in the order the data flows through them."""
+    chain, not_a_chain = layer_chain(model)
+    dense = [layer for layer in chain if type(layer) is keras.layers.Dense]
     units = [layer.units for layer in dense]
-    others, changed = other_layers(model), changed_dense_options(dense, keras)
+    others = other_layers(chain) + ([not_a_chain] if not_a_chain else [])
+    changed = changed_dense_options(dense, keras)
     layers_reason = "; ".join([f"Dense units {units}"] +
                               ([f"also {', '.join(others)}"] if others else []) +
                               ([f"not Keras' default {', '.join(changed[:4])}"] if changed else []))
-    found = effective_activations(model, keras)
+    found = effective_activations(chain, keras)
     expected = [[getattr(keras.activations, name)] for name in spec.ACTIVATIONS]
-    parameters = model.count_params()
+    parameters, per_layer = model.count_params(), dense_parameters(dense)
+    parameters_ok = parameters == spec.PARAMETERS and per_layer == expected_dense_parameters()
+    parameters_reason = f"{parameters:,} parameters"
+    if parameters == spec.PARAMETERS and not parameters_ok:
+        parameters_reason += (f", but {', '.join(f'{count:,}' for count in per_layer)} in its "
+                              "Dense layers, not the homework's " +
+                              ", ".join(f"{count:,}" for count in expected_dense_parameters()))
     checks = [(Check.COMPILED, parts is not None,
                "compiled" if parts else "model.compile() not called"),
               (Check.INPUT, input_width(model) == spec.INPUT_SIZE,
@@ -129,7 +230,7 @@ def model_checks(model, parts, keras):
               (Check.UNITS, units == list(spec.UNITS) and not others and not changed,
                layers_reason),
               (Check.ACTIVATIONS, found == expected, f"activations {activation_names(found)}"),
-              (Check.PARAMETERS, parameters == spec.PARAMETERS, f"{parameters:,} parameters")]
+              (Check.PARAMETERS, parameters_ok, parameters_reason)]
     if parts is None:
         checks.append((Check.LOSS, False, "no loss: model.compile() not called"))
     else:

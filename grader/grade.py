@@ -14,7 +14,10 @@ finishes, so an interrupted run resumes where it stopped.
 
     python cifar/grade_homework.py submissions/                      # the homework's 15 epochs
     python cifar/grade_homework.py submissions/ --train-size 5000 --epochs 1   # a quick look
-    python cifar/grade_homework.py a.py b.py --out grades-week3 --rubric my_rubric.json
+    python cifar/grade_homework.py submissions/ --out grades-week3 --rubric my_rubric.json
+
+Give the folder, not `*.py`: a file named like a flag (`--rubric=r.py`) is never read as one,
+but the folder form is the one that cannot surprise.
 """
 
 import concurrent.futures
@@ -73,11 +76,39 @@ def default_workers(memory_mb, threads):
     return max(1, min(usable_cores() // threads, total_mb // memory_mb))
 
 
+def files_not_flags(argv):
+    """`argv` with every word that starts with "-" but names an existing file written as
+    "./word": a shell's `*.py` hands over a student's file named `--rubric=r.py` as a word."""
+    if "--" in argv:
+        index = argv.index("--")
+        return files_not_flags(argv[:index]) + argv[index:]
+    return [os.path.join(".", word) if word.startswith("-") and os.path.lexists(word) else word
+            for word in argv]
+
+
+def inside(path, folder):
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def check_not_in_submissions(parser, args):
+    """The rubric, the data and --out must not be among what students handed in."""
+    for flag, path in (("--rubric", args.rubric), ("--data", args.data), ("--out", args.out)):
+        for submission in args.submissions:
+            if path and (inside(path, submission) if os.path.isdir(submission)
+                         else os.path.realpath(path) == os.path.realpath(submission)):
+                parser.error(f"argument {flag}: {path} lies inside the submissions "
+                             f"({submission}): keep it outside the students' files")
+
+
 def parse_args(argv=None):
+    argv = files_not_flags(sys.argv[1:] if argv is None else list(argv))
     parser, args = cli.parse(__doc__, argv, class_flags, cli.data(("cifar10",)),
                              cli.cifar_inputs(), cli.training(epochs=15), limit_flags)
     if not args.submissions and not args.report_only and not args.gradescope_package:
-        parser.error("give the submissions to grade (files or folders), or --report-only")
+        parser.error("give the submissions to grade (a folder of files, one per student), or "
+                     "--report-only")
+    check_not_in_submissions(parser, args)
     args.workers = args.workers or default_workers(args.memory, args.threads)
     return parser, args
 
@@ -94,8 +125,9 @@ def shard_value(text):
 
 
 def class_flags(parser):
-    parser.add_argument("submissions", nargs="*", metavar="SUBMISSION",
-                        help="a student's .py file, or a folder of them")
+    parser.add_argument("submissions", nargs="*", metavar="SUBMISSIONS",
+                        help="the folder of the students' files (one .py per student, or one "
+                             "folder per student), or single files")
     parser.add_argument("--shard", type=shard_value, metavar="K/N",
                         help="grade only the K-th of N equal parts of the class (for several "
                              "machines or a Slurm job array sharing one --out folder)")
@@ -114,9 +146,15 @@ def class_flags(parser):
 
 def limit_flags(parser):
     limits = parser.add_argument_group("sandbox and limits per submission")
-    limits.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
-                        help="bwrap: confine each submission with bubblewrap (Linux); process: "
-                             "a separate process with limits only; auto: bwrap where it works")
+    limits.add_argument("--sandbox", choices=("auto",) + sandbox.MODES, default="auto",
+                        help="bwrap: confine each submission with bubblewrap (Linux); user: run "
+                             "it as an unprivileged user of its own (the grader as root); "
+                             "landlock: confine it with Linux's Landlock; process: a separate "
+                             "process with limits only, NOT confined (needs --unconfined); "
+                             "auto: the first of bwrap, user, landlock that works here")
+    limits.add_argument("--unconfined", action="store_true",
+                        help="where nothing can confine submissions (macOS, say), run them "
+                             "anyway in a separate process as you: only for files you trust")
     limits.add_argument("--workers", type=cli.positive_int,
                         help="submissions graded at once (default: one per GPU, else one per "
                              "--threads cores as memory allows)")
@@ -133,25 +171,47 @@ def limit_flags(parser):
                         help="memory a submission's stages may use, in MiB")
 
 
-def choose_sandbox(parser, choice):
-    """("bwrap" or "process", a warning for the report or None)."""
-    problem = sandbox.bubblewrap_problem() if choice != "process" else "--sandbox process"
-    if choice == "bwrap" and problem:
-        parser.error(f"--sandbox bwrap: {problem}; {sandbox.INSTALL_BUBBLEWRAP}, "
-                     "or choose --sandbox process")
-    if problem is None:
-        return "bwrap", seccomp_note()
-    return "process", unconfined_note(problem)
+def choose_sandbox(parser, choice, unconfined=False, for_students=False):
+    """("bwrap", "user", "landlock" or "process", a warning for the report or None).
+
+    `auto` takes the first that works: bubblewrap, an unprivileged user (as root), Landlock.
+    Where none does, submissions run unconfined only with `unconfined` (the instructor's
+    --unconfined; a student checking their own file on their own machine needs no sandbox)."""
+    problems = {"bwrap": sandbox.bubblewrap_problem, "user": sandbox.user_problem,
+                "landlock": sandbox.landlock_problem}
+    if choice in problems:
+        problem = problems[choice]()
+        if problem:
+            parser.error(f"--sandbox {choice}: {problem}; " + (
+                f"{sandbox.INSTALL_BUBBLEWRAP}, " if choice == "bwrap" else "") +
+                "or leave --sandbox at auto")
+        return choice, seccomp_note()
+    if choice == "auto":
+        found = {}
+        for mode, problem in problems.items():
+            found[mode] = problem()
+            if found[mode] is None:
+                return mode, seccomp_note()
+        why = "; ".join(f"{mode}: {problem}" for mode, problem in found.items())
+    else:
+        why = "--sandbox process"
+    if for_students:
+        return "process", None
+    if not unconfined:
+        parser.error(f"no way to confine submissions here ({why}): "
+                     f"{sandbox.INSTALL_BUBBLEWRAP}, or run the grader as root, or grade "
+                     "with --unconfined to run them as you, unconfined")
+    return "process", unconfined_note(why)
 
 
 def unconfined_note(why):
     return (f"submissions were not confined by the operating system ({why}): each ran in "
-            f"{sandbox.describe('process')}. To confine them, {sandbox.INSTALL_BUBBLEWRAP} and "
-            "grade again with --regrade.")
+            f"{sandbox.describe('process')}, with --unconfined. To confine them, "
+            f"{sandbox.INSTALL_BUBBLEWRAP} (or grade as root) and grade again with --regrade.")
 
 
 def seccomp_note():
-    """A warning where the one-process filter is missing (bubblewrap confines the rest)."""
+    """A warning where the one-process filter is missing (the sandbox confines the rest)."""
     if sandbox.seccomp_problem() is None:
         return None
     return (f"submissions could start processes ({sandbox.seccomp_problem()}), limited in "
@@ -159,13 +219,34 @@ def seccomp_note():
             f"{sandbox.INSTALL_LIBSECCOMP} and grade again with --regrade.")
 
 
+MAX_NAME = 80  # characters of a student id: results/<id>.json must be a legal file name
+
+
 def student_name(path):
-    """The file name's stem, or its folder's name for a file named like the handout."""
+    """The file name's stem, or its folder's name for a file named like the handout: letters,
+    digits and "._-" only, at most MAX_NAME characters (a long name keeps a hash of the rest)."""
     stem = os.path.splitext(os.path.basename(path))[0]
     if stem == os.path.splitext(SUBMISSION_NAME)[0]:
         stem = os.path.basename(os.path.dirname(os.path.abspath(path)))
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in stem).lstrip(".")
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "._-") or
+                      c.isalnum() and c.isprintable() else "_" for c in stem).lstrip(".-")
+    if len(cleaned) > MAX_NAME:
+        digest = hashlib.sha256(stem.encode(errors="surrogateescape")).hexdigest()[:8]
+        cleaned = cleaned[:MAX_NAME - 9] + "-" + digest
     return cleaned or "student"
+
+
+NOT_HANDED_IN = {".DS_Store", "Thumbs.db", "desktop.ini"}  # what file managers leave behind
+
+
+def handed_in(folder):
+    """Every file under `folder` that a student could have handed in: each gets a row."""
+    found = []
+    for root, folders, names in os.walk(folder):
+        folders[:] = sorted(name for name in folders if name != "__pycache__")
+        found += [os.path.join(root, name) for name in sorted(names)
+                  if name not in NOT_HANDED_IN and not name.endswith(".pyc")]
+    return found
 
 
 def collect_submissions(parser, paths):
@@ -173,10 +254,9 @@ def collect_submissions(parser, paths):
     files = []
     for path in paths:
         if os.path.isdir(path):
-            found = sorted(os.path.join(folder, name) for folder, _, names in os.walk(path)
-                           for name in names if name.endswith(".py"))
+            found = handed_in(path)
             if not found:
-                parser.error(f"{path} holds no .py file")
+                parser.error(f"{path} holds no file to grade")
             files += found
         elif os.path.isfile(path):
             files.append(path)
@@ -194,8 +274,15 @@ def collect_submissions(parser, paths):
 
 
 def submission_problem(path):
-    """Why a submitted path cannot be graded (None when it is a plain file of a sensible size):
-    a student's archive can hold links to other files, or pipes that never end."""
+    """Why a submitted path cannot be graded (None when it is a plain .py file of a sensible
+    size): a student's archive can hold links to other files, or pipes that never end."""
+    extension = os.path.splitext(path)[1].lower()
+    if extension == ".ipynb":
+        return ("a Jupyter notebook: not graded automatically; hand in the .py file "
+                "(Jupyter: File > Download as > Python; Colab: File > Download > .py)")
+    if extension != ".py":
+        return (f"not a Python file ({report.text(extension or 'no extension', 20)}): not "
+                "graded; hand in Train_NN_cifar.py")
     try:
         info = os.lstat(path)
     except OSError as error:
@@ -238,20 +325,58 @@ def read_status(scratch):
             "problems": texts(status.get("problems")), "flags": texts(status.get("flags"))}
 
 
+TRUSTED_CODE = (GRADER_DIR, os.path.join(REPO_ROOT, "nnlab"))
+
+
+class GraderChanged(RuntimeError):
+    """The grader's own code changed on disk while it was grading."""
+
+
+def code_files():
+    """The files of the code a trusted stage runs: the sources, and the bytecode caches there
+    are of them now (one written later by another grader run is not a change)."""
+    files = []
+    for folder in TRUSTED_CODE:
+        for root, folders, names in os.walk(folder):
+            folders.sort()
+            files += [os.path.join(root, name) for name in sorted(names)
+                      if name.endswith((".py", ".pyc"))]
+    return files
+
+
+def code_fingerprint(files):
+    """A SHA-256 of `files` and of the list of sources there are now."""
+    digest = hashlib.sha256()
+    sources = [path for path in code_files() if path.endswith(".py")]
+    for path in sorted(set(files) | set(sources)):
+        digest.update(path.encode(errors="surrogateescape") + b"\0")
+        try:
+            with open(path, "rb") as file:
+                digest.update(hashlib.sha256(file.read()).digest())
+        except OSError:
+            digest.update(b"missing")
+    return digest.hexdigest()
+
+
 class TrustedStage:
     """One worker's trusted stage: a process that loads TensorFlow and the data once, then
     grades the checked configs it is handed one by one (it never runs a submission's code, so
     it can serve many).  Started before the first student stage, so that the loading overlaps
-    it; started again after a submission that made it fail or run out of time."""
+    it; started again after a submission that made it fail or run out of time, and each time
+    only from the code that was on disk when the grader started (`fingerprint`: its files and
+    their code_fingerprint)."""
 
-    def __init__(self, settings, args):
-        self.settings, self.args = settings, args
+    def __init__(self, settings, args, fingerprint):
+        self.settings, self.args, self.fingerprint = settings, args, fingerprint
         self.memory_watch = args.memory if gpu_count() else 0
         self.process = None
 
     def start(self):
         if self.process is not None and self.process.poll() is None:
             return
+        if code_fingerprint(self.fingerprint[0]) != self.fingerprint[1]:
+            raise GraderChanged("the grader's own code changed on disk while it was grading: "
+                                "nothing more is graded; reinstall the suite and grade again")
         self.folder = tempfile.mkdtemp(prefix="grade-trusted-")
         read_end, write_end = os.pipe()
         memory = 0 if gpu_count() else self.args.memory  # CUDA reserves more address space
@@ -260,11 +385,14 @@ class TrustedStage:
                "MPLBACKEND": "Agg", "KERAS_HOME": self.folder, RESULT_FD_ENV_VAR: str(write_end),
                "TF_NUM_INTRAOP_THREADS": str(self.settings["threads"]),
                "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": str(self.settings["threads"]),
+               # a few malloc arenas: each thread's own would reserve address space that the
+               # --memory limit counts, until a long-lived stage cannot start a thread
+               "MALLOC_ARENA_MAX": "2",
                **{name: os.environ[name] for name in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
                   if name in os.environ}}
         settings = dict(self.settings, data=self.args.data_copy)
         command = [sys.executable, os.path.join(GRADER_DIR, "launcher.py"), str(memory),
-                   str(10 * 365 * 86400), str(sandbox.MAX_PROCESSES), "0", sys.executable, "-m",
+                   str(10 * 365 * 86400), str(sandbox.MAX_PROCESSES), "0", "{}", sys.executable, "-m",
                    "grader.trusted_stage", json.dumps(settings)]
         self.process = subprocess.Popen(command, cwd=self.folder, env=env, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -365,6 +493,9 @@ class Built:
         if self.run.folder_exceeded:
             return (f"wrote more than {sandbox.PROCESS_FOLDER_BYTES // 2**20} MiB into its "
                     "folder: stopped")
+        if self.run.output_exceeded:
+            return (f"printed more than {sandbox.MAX_OUTPUT_BYTES // 2**20} MiB while building "
+                    "the model: stopped")
         if self.run.returncode == sandbox.NO_FILTER:
             return "the sandbox could not start: " + report.text(self.run.output.strip(), 200)
         if self.status.get("error"):
@@ -379,16 +510,17 @@ class Built:
 def build_in_sandbox(source, private, mode, timeout, memory_mb):
     """Run the student stage on `source` (a file's bytes), in a folder of its own under `private`."""
     folder = os.path.join(private, "stage")
-    sandbox.prepare_folder(folder, source)
+    owner = sandbox.stage_owner() if mode == "user" else None
+    sandbox.prepare_folder(folder, source, owner)
     try:
-        run = sandbox.run_student_stage(mode, folder, timeout, memory_mb)
+        run = sandbox.run_student_stage(mode, folder, timeout, memory_mb, owner)
         built = Built(run, read_status(folder))
         try:
             built.config = read_saved_config(os.path.join(folder, MODEL_FILE))
-        except NotGradable as problem:
-            built.not_gradable = str(problem)
+        except NotGradable as problem:  # its words may quote the config: made safe here
+            built.not_gradable = report.text(str(problem))
         except NoModel as problem:
-            built.no_model = str(problem)
+            built.no_model = report.text(str(problem))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return built
@@ -397,8 +529,9 @@ def build_in_sandbox(source, private, mode, timeout, memory_mb):
 def ungraded_result(student, path, settings, problem):
     """The result of a submission that could not be graded at all: a link, a pipe, a huge
     file, or a failure of the grader's own."""
-    return {"student": student, "file": path, "sha256": "", "settings": settings,
-            "seconds": 0.0, "checks": [], "accuracy": None, "error": problem}
+    return {"student": student, "file": report.printable(path), "sha256": "",
+            "settings": settings, "seconds": 0.0, "checks": [], "accuracy": None,
+            "error": report.text(problem)}
 
 
 def grade_one(student, path, settings, args, mode, trusted):
@@ -419,8 +552,9 @@ def grade_one(student, path, settings, args, mode, trusted):
         records, trained = trusted.grade(config_path)
 
     fields, malformed = report.validated_records(records)
-    result = {"student": student, "file": path, "sha256": hashlib.sha256(source).hexdigest(),
-              "settings": settings, "review": flags_in(source), "sandbox": mode,
+    result = {"student": student, "file": report.printable(path),
+              "sha256": hashlib.sha256(source).hexdigest(), "settings": settings,
+              "review": [report.text(flag) for flag in flags_in(source)], "sandbox": mode,
               "seconds": round(built.run.seconds + trained.seconds, 1),
               "output_tail": report.printable(built.run.output[-1000:]
                                               + trained.output)[-report.MAX_TEXT:],
@@ -458,13 +592,14 @@ def all_results(results_folder):
     return found
 
 
-def write_class_report(args, rubric, settings, sandbox_note, final=False):
-    """The reports from every result in --out; when `final`, with the similarity report."""
+def write_class_report(args, rubric, settings, sandbox_note, final=False, paths=None):
+    """The reports from every result in --out; when `final`, with the similarity report
+    (`paths`: student -> the file itself, where a result's name for it was made printable)."""
     results = all_results(os.path.join(args.out, "results"))
     similar = None
     if final:
-        similar = similarity.similar_pairs({student: result["file"] for student, result
-                                            in results.items()}, HANDOUT)
+        similar = similarity.similar_pairs({student: (paths or {}).get(student, result["file"])
+                                            for student, result in results.items()}, HANDOUT)
     report.write_report(args.out, list(results.values()), rubric, settings, sandbox_note, similar)
     return results
 
@@ -493,12 +628,14 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
     if sandbox_note:
         print(f"WARNING: {sandbox_note}", flush=True)
     write_class_report(args, rubric, settings, sandbox_note)
+    import copydetect  # noqa: F401  (the similarity report's library, loaded before any stage runs)
     started = time.perf_counter()
-    stages, local = [], threading.local()
+    stages, local, files = [], threading.local(), code_files()
+    fingerprint = files, code_fingerprint(files)
 
     def grade_in_worker(student, path):
         if not hasattr(local, "trusted"):
-            local.trusted = TrustedStage(settings, args)
+            local.trusted = TrustedStage(settings, args, fingerprint)
             stages.append(local.trusted)
         return grade_one(student, path, settings, args, mode, local.trusted)
 
@@ -509,6 +646,9 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             try:
                 result = future.result()
+            except GraderChanged as error:
+                student = futures[future]
+                result = ungraded_result(student, dict(pending)[student], settings, str(error))
             except Exception as error:  # a bug of ours must not stop the class's grading
                 student = futures[future]
                 result = ungraded_result(
@@ -525,7 +665,7 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
         print(f"Shard {args.shard[0]}/{args.shard[1]} done; when all are, write the class's "
               f"report with --report-only --out {args.out}")
         return
-    write_class_report(args, rubric, settings, sandbox_note, final=True)
+    write_class_report(args, rubric, settings, sandbox_note, final=True, paths=dict(submissions))
     print(f"Report written to {os.path.join(args.out, 'summary.md')}, grades.csv, grades.json "
           "and similarity.csv")
 
@@ -580,7 +720,7 @@ def main(argv=None):
     if args.shard:
         part, parts = args.shard
         submissions = submissions[part - 1::parts]
-    mode, sandbox_note = choose_sandbox(parser, args.sandbox)
+    mode, sandbox_note = choose_sandbox(parser, args.sandbox, args.unconfined)
     try:
         os.makedirs(os.path.join(args.out, "results"), exist_ok=True)
     except OSError as error:

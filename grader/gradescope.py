@@ -4,13 +4,18 @@
 
 The zip holds ``setup.sh`` (installs Python's packages and bubblewrap), ``run_autograder``
 (grades ``/autograder/submission/`` with this grader, then writes
-``/autograder/results/results.json``), and the suite's ``grader/``, ``nnlab/``, the handout
+``/autograder/results/results.json``, whatever happens), and the suite's ``grader/``, ``nnlab/``, the handout
 and ``requirements.txt``; with ``--data``, the data file too (otherwise CIFAR-10 is
 downloaded there, checked against its published checksum).  ``results.json`` follows
 Gradescope's format: ``score``, ``execution_time``, ``output`` (Markdown), one test per check
 and one for the accuracy, each with ``name``, ``score``, ``max_score``, ``status``,
 ``output`` and ``visibility``, and a leaderboard entry with the test accuracy.  Set
 $AUTOGRADER_ROOT to run it somewhere other than /autograder (the tests do).
+
+Gradescope runs its autograder as root in a container where bubblewrap cannot start, so the
+submission's code runs as an unprivileged user of its own (``--sandbox user``): it can
+write neither the grader, nor the Python installation, nor ``results/``, and cannot signal
+the grader.
 """
 
 import json
@@ -96,30 +101,50 @@ def results_json(result, scored, seconds):
     return results
 
 
-def main():
+def no_grade(why):
+    """results.json for a submission the autograder could not grade."""
+    return {"score": 0, "execution_time": 0, "output_format": "md", "tests": [],
+            "output": markdown_text(why)}
+
+
+def grade_submission(root, argv, start):
+    """results.json's content for the file handed in under `root`/submission."""
     from grader import grade, report
-    root, argv = sys.argv[1], sys.argv[2:]
     submission_folder = os.path.join(root, "submission")
     files = sorted(name for name in os.listdir(submission_folder) if name.endswith(".py"))
     chosen = "Train_NN_cifar.py" if "Train_NN_cifar.py" in files else (files or [None])[0]
+    if chosen is None:
+        return no_grade("No .py file was submitted: hand in Train_NN_cifar.py.")
+    with tempfile.TemporaryDirectory(prefix="gradescope-") as out:
+        path = os.path.join(submission_folder, chosen)
+        try:
+            grade.main([path, "--out", out, "--workers", "1", "--sandbox", "user", *argv])
+        except SystemExit as stop:
+            if stop.code:
+                return no_grade("The autograder could not grade this file; tell your "
+                                "instructor.")
+        result = report.read_result(os.path.join(out, "results",
+                                                 grade.student_name(path) + ".json"))
+        if result is None:
+            return no_grade("The autograder could not grade this file; tell your instructor.")
+        rubric = report.load_rubric(os.path.join(os.path.dirname(__file__), "rubric.json"))
+        return results_json(result, report.scored(result, rubric), time.perf_counter() - start)
+
+
+def main():
+    from grader import report
+    root, argv = sys.argv[1], sys.argv[2:]
     results_folder = os.path.join(root, "results")
     os.makedirs(results_folder, exist_ok=True)
     start = time.perf_counter()
-    if chosen is None:
-        output = {"score": 0, "execution_time": 0, "output_format": "md",
-                  "output": "No .py file was submitted: hand in Train_NN_cifar.py.", "tests": []}
-    else:
-        with tempfile.TemporaryDirectory(prefix="gradescope-") as out:
-            path = os.path.join(submission_folder, chosen)
-            grade.main([path, "--out", out, "--workers", "1", *argv])
-            result = report.read_result(os.path.join(out, "results",
-                                                     grade.student_name(path) + ".json"))
-            rubric = report.load_rubric(os.path.join(os.path.dirname(__file__), "rubric.json"))
-            output = results_json(result, report.scored(result, rubric),
-                                  time.perf_counter() - start)
-    report.write_atomically(os.path.join(results_folder, "results.json"),
-                            json.dumps(output, indent=2))
-    print(f"results.json written to {results_folder}")
+    output = no_grade("The autograder stopped before it could grade this file; tell your "
+                      "instructor.")
+    try:
+        output = grade_submission(root, argv, start)
+    finally:  # whatever happened, Gradescope reads the grader's own results.json
+        report.write_atomically(os.path.join(results_folder, "results.json"),
+                                json.dumps(output, indent=2))
+        print(f"results.json written to {results_folder}")
 
 
 if __name__ == "__main__":

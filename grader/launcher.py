@@ -1,6 +1,6 @@
 """Start one command with limits, and leave nothing of it running when it ends.
 
-    python -I launcher.py MEMORY_MB TIMEOUT_S MAX_PROCESSES ONE_PROCESS COMMAND...
+    python -I launcher.py MEMORY_MB TIMEOUT_S MAX_PROCESSES ONE_PROCESS CONFINEMENT COMMAND...
 
 The second layer of the grader's sandbox, inside bubblewrap or alone.  The launcher makes
 itself a "child subreaper" (every process the command starts, even one detached with
@@ -10,20 +10,32 @@ is up, or the launcher is told to stop, it kills every process left under it.
 
 With ONE_PROCESS = 1 the command also runs under a seccomp filter (made with libseccomp,
 the library bubblewrap, systemd and container runtimes use): it may start threads but no
-process (fork, vfork, clone without CLONE_THREAD), and may not trace processes, mount,
+process (fork, vfork, clone without CLONE_THREAD), may signal no process (not even itself:
+a model builder has no reason to), and may not trace processes, mount,
 enter namespaces or use the kernel's rarer interfaces.  A model builder needs none of it,
 and one process bounds the stage's memory by its address-space limit, whoever runs the
 grader (the process limit does not bind root).  If the filter cannot be loaded the
 command does not start: exit status 125.
 
-Exit status: the command's, 124 on time-out, 125 when the filter failed, 128 + N when
-the command was killed by signal N.
+CONFINEMENT (JSON) confines the command where bubblewrap cannot (``{}``: not at all):
+``{"user": [UID, GID]}`` runs it as that unprivileged user, with no supplementary groups and
+no way to gain privileges again (when the launcher runs as root); ``"drop_capabilities":
+true`` gives up root's capabilities; ``{"landlock": {"read":
+[...], "write": [...]}}`` lets it read only below the "read" paths and write only below the
+"write" ones, deny it TCP, and (Linux 6.12 and newer) signal or trace nothing outside
+itself, with Linux's Landlock, which needs no privilege.  The launcher itself keeps its
+rights, to kill what the command leaves.  If the confinement cannot be set up the command
+does not start: exit status 125.
+
+Exit status: the command's, 124 on time-out, 125 when the filter or the confinement
+failed, 128 + N when the command was killed by signal N.
 
 Standard library only: it runs inside the sandbox, where nothing of the suite is visible.
 """
 
 import ctypes
 import errno
+import json
 import os
 import resource
 import signal
@@ -41,7 +53,8 @@ CLONE_THREAD = 0x00010000
 DENIED_SYSCALLS = ("fork", "vfork", "ptrace", "process_vm_readv", "process_vm_writev",
                    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "bpf",
                    "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
-                   "io_uring_setup")
+                   "io_uring_setup", "kill", "tkill", "tgkill", "rt_sigqueueinfo",
+                   "rt_tgsigqueueinfo", "pidfd_open", "pidfd_send_signal", "pidfd_getfd")
 
 
 def errno_action(number):
@@ -108,6 +121,108 @@ def allow_one_process_only():
         library.seccomp_release(context)
 
 
+# Landlock (linux/landlock.h): system calls, rules and access rights by ABI version
+LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446
+LANDLOCK_CREATE_RULESET_VERSION = 1
+LANDLOCK_RULE_PATH_BENEATH = 1
+PR_SET_NO_NEW_PRIVS = 38
+PR_CAPBSET_DROP = 24
+READ_RIGHTS = 0b1101  # execute, read file, read folder
+FILE_RIGHTS = 0b111 | 1 << 14 | 1 << 15  # what a rule on a file (not a folder) may name
+
+
+def landlock_rights(abi):
+    """(every file-system right, network rights, scopes) that Landlock `abi` knows."""
+    fs = (1 << 13) - 1
+    fs |= (1 << 13) if abi >= 2 else 0  # refer (renaming across folders)
+    fs |= (1 << 14) if abi >= 3 else 0  # truncate
+    fs |= (1 << 15) if abi >= 5 else 0  # ioctl on devices
+    net = 0b11 if abi >= 4 else 0  # bind and connect TCP
+    scoped = 0b11 if abi >= 6 else 0  # abstract Unix sockets and signals outside the domain
+    return fs, net, scoped
+
+
+def landlock_abi():
+    """The Landlock ABI version of this kernel (0 where there is none)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    version = libc.syscall(LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0),
+                           ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))
+    return max(version, 0)
+
+
+class PathBeneath(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def restrict_with_landlock(read, write):
+    """Allow this process (and all it will exec) to read only below `read`, to write only
+    below `write`, no TCP, and (ABI 6) no signal to a process outside its own domain."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    abi = landlock_abi()
+    if abi < 1:
+        raise OSError("Landlock is not enabled in this kernel")
+    fs, net, scoped = landlock_rights(abi)
+    attribute = (ctypes.c_uint64 * 3)(fs, net, scoped)
+    size = 8 * (3 if abi >= 6 else 2 if abi >= 4 else 1)
+    ruleset = libc.syscall(LANDLOCK_CREATE_RULESET, ctypes.byref(attribute), ctypes.c_size_t(size),
+                           ctypes.c_uint32(0))
+    if ruleset < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
+    try:
+        for paths, rights in ((read, READ_RIGHTS), (write, fs)):
+            for path in paths:
+                try:
+                    descriptor = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue  # nothing there to allow
+                try:
+                    allowed = rights if os.path.isdir(path) else rights & FILE_RIGHTS
+                    rule = PathBeneath(allowed, descriptor)
+                    if libc.syscall(LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH,
+                                    ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
+                        raise OSError(ctypes.get_errno(), f"landlock_add_rule {path}")
+                finally:
+                    os.close(descriptor)
+        if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 or \
+                libc.syscall(LANDLOCK_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)) < 0:
+            raise OSError(ctypes.get_errno(), "landlock_restrict_self")
+    finally:
+        os.close(ruleset)
+
+
+def become_user(uid, gid):
+    """Run as `uid`:`gid` from now on, for good: no groups, no way back, no privileges to gain."""
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0:
+        raise OSError(ctypes.get_errno(), "no_new_privs")
+    if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid:
+        raise OSError("the user could not be changed")
+
+
+def drop_capabilities():
+    """Give up every capability of root, for this process and all it will exec."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in range(64):
+        libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)  # EINVAL past the last one
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable: none (two words each)
+    if libc.capset(header, data) < 0:
+        raise OSError(ctypes.get_errno(), "capset")
+
+
+def confine(confinement):
+    """Apply CONFINEMENT (see above) to this process."""
+    if confinement.get("drop_capabilities"):
+        drop_capabilities()
+    if "landlock" in confinement:
+        restrict_with_landlock(confinement["landlock"]["read"], confinement["landlock"]["write"])
+    if "user" in confinement:
+        become_user(*confinement["user"])
+
+
 def set_limits(memory_mb, max_processes):
     if memory_mb:
         memory = memory_mb * 2**20
@@ -166,7 +281,7 @@ def kill_everything_below():
 
 def main():
     memory_mb, timeout, max_processes = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
-    one_process, command = sys.argv[4] == "1", sys.argv[5:]
+    one_process, confinement, command = sys.argv[4] == "1", json.loads(sys.argv[5]), sys.argv[6:]
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):
@@ -174,13 +289,14 @@ def main():
     pid = os.fork()
     if pid == 0:
         try:
-            set_limits(memory_mb, max_processes)
-            if one_process:
-                try:
+            try:
+                confine(confinement)
+                set_limits(memory_mb, max_processes)
+                if one_process:
                     allow_one_process_only()
-                except OSError as error:
-                    print(f"the sandbox could not start: {error}", file=sys.stderr, flush=True)
-                    os._exit(NO_FILTER)
+            except OSError as error:
+                print(f"the sandbox could not start: {error}", file=sys.stderr, flush=True)
+                os._exit(NO_FILTER)
             os.execv(command[0], command)
         finally:
             os._exit(127)

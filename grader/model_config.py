@@ -12,6 +12,7 @@ import json
 import math
 import os
 import stat
+import struct
 import zipfile
 
 MAX_MODEL_BYTES = 64 * 2**20
@@ -20,6 +21,7 @@ MAX_LIST_LENGTH = 64
 MAX_DEPTH = 40
 MAX_LAYERS = 64
 MAX_UNITS = 20_000
+MAX_ZIP_ENTRIES = 16  # Keras writes 2 or 3; a zip's directory is parsed whole when opened
 
 MODELS = {"Sequential", "Functional", "Model"}
 LAYERS = {"InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "ReLU",
@@ -109,6 +111,11 @@ def read_saved_config(path):
         file.close()
         raise NoModel("NN_model() saved no model")
     with file:
+        entries = zip_entries(file)
+        if entries is None:
+            raise NoModel("the saved model is unreadable (not a zip)")
+        if entries > MAX_ZIP_ENTRIES:
+            raise NoModel("the saved model is a zip of too many files, not the few Keras writes")
         try:
             with zipfile.ZipFile(file) as archive:
                 entry = archive.getinfo("config.json")
@@ -125,9 +132,32 @@ def read_saved_config(path):
         config = json.loads(text)
     except (ValueError, RecursionError):
         raise NoModel("the saved model's config is not JSON") from None
-    config = with_keras_names(config)
-    check_config(config)
+    try:
+        config = with_keras_names(config)
+        check_config(config)
+    except (TypeError, AttributeError, ValueError, RecursionError):
+        # a hand-written config with values of the wrong kinds (a module that is a list...)
+        raise NotGradable("a model config that is not one Keras wrote: not graded "
+                          "automatically") from None
     return config
+
+
+def zip_entries(file):
+    """The number of files a zip says it holds, read from its end record alone: None where
+    there is none; more than MAX_ZIP_ENTRIES for a ZIP64 archive, which no Keras model needs."""
+    file.seek(0, os.SEEK_END)
+    size = file.tell()
+    file.seek(max(0, size - (22 + 65535)))
+    tail = file.read()
+    at = tail.rfind(b"PK\x05\x06")
+    file.seek(0)
+    if at < 0 or len(tail) < at + 22:
+        return None
+    entries, directory_size = struct.unpack("<H4xL", tail[at + 10:at + 20])
+    if b"PK\x06\x07" in tail[max(0, at - 20):at] or entries == 0xFFFF or \
+            directory_size > MAX_CONFIG_BYTES:
+        return MAX_ZIP_ENTRIES + 1
+    return entries
 
 
 def with_keras_names(node, depth=0):
@@ -158,7 +188,8 @@ def check_config(config):
             if isinstance(value, str) and value not in allowed and value.lower() not in allowed:
                 raise NotGradable(f"non-standard {key} {value[:60]}: not graded automatically")
     layers = config.get("config", {}).get("layers")
-    if not isinstance(layers, list) or len(layers) > MAX_LAYERS:
+    if not isinstance(layers, list) or len(layers) > MAX_LAYERS or \
+            not all(isinstance(layer, dict) for layer in layers):
         raise NotGradable("a model without a plain list of layers: not graded automatically")
     for layer in layers:
         units = layer.get("config", {}).get("units") if isinstance(layer, dict) else None

@@ -46,18 +46,19 @@ def load_rubric(path):
 
 
 def printable(value):
-    """`value` with its control and format characters written out ("\\x1b"): a submission's
-    text must not move the instructor's terminal cursor, retitle the window or reverse the
-    order of what follows (bidirectional overrides)."""
+    """`value` with its control and format characters and lone surrogates written out
+    ("\\x1b", "\\udcff"): a submission's text must not move the instructor's terminal cursor,
+    retitle the window, reverse the order of what follows (bidirectional overrides) or stop a
+    UTF-8 writer (a surrogate, legal in a Python string and as a JSON escape, is not UTF-8)."""
     return "".join(character if character in "\n\t" or
-                   unicodedata.category(character) not in ("Cc", "Cf") else
+                   unicodedata.category(character) not in ("Cc", "Cf", "Cs") else
                    (f"\\x{ord(character):02x}" if ord(character) < 0x100 else
                     f"\\u{ord(character):04x}") for character in value)
 
 
 def text(value, limit=500):
     """A printable string for the report from anything, cut to `limit` characters."""
-    value = printable(value if isinstance(value, str) else json.dumps(value))
+    value = printable(value if isinstance(value, str) else json.dumps(value, default=repr))
     return value if len(value) <= limit else value[:limit - 1] + "…"
 
 
@@ -139,7 +140,10 @@ def scored(result, rubric):
 def write_atomically(path, content):
     handle, scratch = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".grades.")
     try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
+        # Texts are made safe where they enter the grader; should one slip through, it is
+        # written escaped rather than stopping the class's report.
+        with os.fdopen(handle, "w", newline="", encoding="utf-8",
+                       errors="backslashreplace") as file:
             file.write(content)
         os.replace(scratch, path)
     finally:
@@ -208,14 +212,13 @@ def _csv(rows):
     return out.getvalue()
 
 
-MARKDOWN_SPECIAL = "\\`[]<>|!&"
-
-
 def markdown_text(value):
-    """Text shown as itself in Markdown: no link, image, HTML, code span or table cell of a
-    submission's making (its error messages and output reach the report)."""
-    return "".join("\\" + character if character in MARKDOWN_SPECIAL else character
-                   for character in str(value))
+    """Text shown as itself in Markdown: no link, image, HTML, emphasis, code span or table
+    cell of a submission's making (its error messages and output reach the report), and no
+    autolink either: every ASCII punctuation character is backslash-escaped, as CommonMark
+    allows, so "http://", "www." and "a@b" never appear as such in the file."""
+    return "".join("\\" + character if character.isascii() and not character.isalnum()
+                   and character not in " \t\n," else character for character in str(value))
 
 
 def markdown_cell(value, limit=160):

@@ -1,4 +1,5 @@
-"""Run a submission's stage confined by the operating system (bubblewrap), or by processes only.
+"""Run a submission's stage confined by the operating system: bubblewrap, else an unprivileged
+user (when the grader runs as root), else Landlock; by processes only on the instructor's word.
 
 With bubblewrap (``--sandbox bwrap``, chosen by ``auto`` where it works) the stage sees a
 read-only system and Python installation, a small private /work (a tmpfs) holding a
@@ -8,11 +9,23 @@ read-only copy of the submission and the two files it may write back, ``model.ke
 the submissions folder, not the instructor's home, and no other place to write.  Inside,
 and in the process sandbox alone, ``launcher.py`` adds limits on address space, file size,
 core dumps and processes, a seccomp filter that lets the stage start threads but no
-process, and kills whatever is left when the stage ends.  Output (standard output and
-error merged) is kept head and tail only.
+process and signal nothing, and kills whatever is left when the stage ends.
+
+Without bubblewrap (containers without user namespaces, as Gradescope's; locked-down
+machines) the launcher confines the stage itself.  ``user``, where the grader runs as
+root: the stage runs as a user id of its own that owns nothing but its scratch folder, so
+it can write nowhere else and neither signal, trace nor read the memory of the grader's
+processes; with Landlock, where the kernel has it, it can also read only the system, the
+Python installation and its folder.  ``landlock``, where the grader is not root: Linux's
+Landlock lets the stage read only those and write only its folder, and with the seccomp
+filter it can signal no process.  ``process`` confines nothing, and the grader uses it only
+when the instructor says ``--unconfined``.  Output (standard output and error merged) is
+kept head and tail only, and a stage that prints more than ``MAX_OUTPUT_BYTES`` is stopped.
 """
 
 import functools
+import itertools
+import json
 import os
 import shutil
 import signal
@@ -31,7 +44,15 @@ OUTPUT_TAIL = 12_000
 MAX_PROCESSES = 256
 NO_FILTER = 125  # launcher.py's exit status when its seccomp filter cannot be loaded
 PRIVATE_FOLDER_BYTES = 128 * 2**20  # each of /work and /tmp inside bubblewrap
-PROCESS_FOLDER_BYTES = 256 * 2**20  # the scratch folder of the process sandbox
+PROCESS_FOLDER_BYTES = 256 * 2**20  # the scratch folder of the sandboxes without bubblewrap
+MAX_OUTPUT_BYTES = 8 * 2**20  # what a stage may print before it is stopped
+STAGE_UID_BASE = 1_500_000_000  # user ids of the stages: far above any real user's
+MODES = ("bwrap", "user", "landlock", "process")
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
+                "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
+                "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/full")
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/proc",
+                  "/sys/devices/system/cpu", "/sys/fs/cgroup")
 INSTALL_BUBBLEWRAP = ("install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; "
                       "Fedora: dnf install bubblewrap)")
 INSTALL_LIBSECCOMP = "install libseccomp (Debian/Ubuntu: apt-get install libseccomp2)"
@@ -46,6 +67,7 @@ class StageRun:
     output: str
     output_bytes: int
     folder_exceeded: bool = False
+    output_exceeded: bool = False
 
     @property
     def signal_name(self):
@@ -60,13 +82,29 @@ class StageRun:
             return f"signal {number}"
 
 
-def prepare_folder(folder, source):
-    """The stage's folder: the submission (`source`, its bytes) and the empty files it may fill."""
+def prepare_folder(folder, source, owner=None):
+    """The stage's folder: the submission (`source`, its bytes, read-only) and the empty files
+    it may fill.  With `owner` (uid, gid) the folder and those files are the stage user's, and
+    the folder above it lets that user through (and no more)."""
     os.makedirs(folder)
     with open(os.path.join(folder, SUBMISSION_NAME), "wb") as file:
         file.write(source)
     for name in (MODEL_FILE, STATUS_FILE):
         open(os.path.join(folder, name), "wb").close()
+    if owner:
+        os.chmod(os.path.dirname(os.path.abspath(folder)), 0o711)
+        os.chmod(folder, 0o700)
+        for path in (folder, os.path.join(folder, MODEL_FILE), os.path.join(folder, STATUS_FILE)):
+            os.chown(path, *owner)
+
+
+_uids = itertools.count()
+
+
+def stage_owner():
+    """A (uid, gid) of its own for one stage: no file, no process and no other stage is its."""
+    number = STAGE_UID_BASE + (os.getpid() % 100_000) * 1000 + next(_uids) % 1000
+    return number, number
 
 
 @functools.lru_cache(maxsize=None)
@@ -102,6 +140,86 @@ def seccomp_problem():
     finally:
         sys.path.remove(GRADER_DIR)
     return None if load_libseccomp() else "libseccomp is not installed"
+
+
+PROBE = ("import importlib.util, sys; open(sys.argv[1], 'rb').close(); "
+         "sys.exit(0 if importlib.util.find_spec('keras') else 3)")
+
+
+def probe(mode):
+    """None where a stage can start in `mode` here: this Python, Keras and the grader's stage
+    readable, the confinement set up; else why not, in a few words."""
+    with tempfile.TemporaryDirectory(prefix="grade-probe-") as probe_folder:
+        folder = os.path.join(probe_folder, "stage")
+        owner = stage_owner() if mode == "user" else None
+        prepare_folder(folder, b"", owner)
+        env = {"PATH": "/usr/bin:/bin", "HOME": folder, "LANG": "C.UTF-8"}
+        command = stage_command(mode, folder, 0, 60, env, owner)
+        command[-4:] = [sys.executable, "-I", "-c", PROBE, os.path.join(GRADER_DIR,
+                                                                          "student_stage.py")]
+        run = run_limited(command, folder, env, 60)
+    if run.returncode == 0:
+        return None
+    if run.returncode == NO_FILTER:
+        return (run.output.strip().splitlines() or ["?"])[-1]
+    if mode == "user" and run.returncode in (126, 127, 1, 3):
+        return (f"a user other than root cannot run {sys.executable} and its Keras (is a "
+                "folder above it, such as /root, closed to other users?)")
+    return f"a confined test stage failed (exit code {run.returncode})"
+
+
+@functools.lru_cache(maxsize=None)
+def user_problem():
+    """None where stages can run as unprivileged users of their own here; else why not."""
+    if not sys.platform.startswith("linux"):
+        return "stage users are set up on Linux only"
+    if os.geteuid() != 0:
+        return "the grader does not run as root, so it cannot start stages as another user"
+    return probe("user")
+
+
+@functools.lru_cache(maxsize=None)
+def landlock_problem():
+    """None where Landlock can confine a stage here; else why not."""
+    if not sys.platform.startswith("linux"):
+        return "Landlock exists on Linux only"
+    abi = landlock_abi()
+    if abi < 1:
+        return "this kernel has no Landlock (Linux 5.13 or newer, with Landlock enabled)"
+    if abi < 6 and seccomp_problem():
+        return ("Landlock on this kernel cannot stop a stage from signalling the grader, and "
+                "libseccomp, which can, is missing")
+    return probe("landlock")
+
+
+def landlock_abi():
+    sys.path.insert(0, GRADER_DIR)
+    try:
+        from launcher import landlock_abi as abi
+    finally:
+        sys.path.remove(GRADER_DIR)
+    return abi() if sys.platform.startswith("linux") else 0
+
+
+def landlock_rules(folder):
+    """What a stage may read and write under Landlock: the system's libraries and the Python
+    installation, the grader's two stage files, and its own folder."""
+    read = [*SYSTEM_FOLDERS, *SYSTEM_FILES, *python_folders(),
+            os.path.join(GRADER_DIR, "launcher.py"), os.path.join(GRADER_DIR, "student_stage.py"),
+            folder]
+    return {"read": read, "write": [folder, "/dev/null"]}
+
+
+def confinement(mode, folder, owner):
+    """The launcher's CONFINEMENT for a stage in `mode` whose files are in `folder`."""
+    result = {}
+    if mode in ("user", "landlock") and landlock_abi() >= 1:
+        result["landlock"] = landlock_rules(folder)
+    if mode == "user":
+        result["user"] = list(owner)
+    if mode == "landlock" and os.geteuid() == 0:
+        result["drop_capabilities"] = True
+    return result
 
 
 def python_folders():
@@ -146,8 +264,9 @@ def bwrap_arguments(folder):
     return arguments + ["--remount-ro", "/", "--remount-ro", "/dev"]
 
 
-def stage_command(mode, folder, memory_mb, timeout, env):
-    """The command that runs the student stage on the submission in `folder`."""
+def stage_command(mode, folder, memory_mb, timeout, env, owner=None):
+    """The command that runs the student stage on the submission in `folder` (owned by
+    `owner` in the user mode)."""
     if mode == "bwrap":
         launcher, stage = "/grader/launcher.py", "/grader/student_stage.py"
         prefix = bwrap_arguments(folder)
@@ -159,29 +278,34 @@ def stage_command(mode, folder, memory_mb, timeout, env):
         stage = os.path.join(GRADER_DIR, "student_stage.py")
         prefix = []
     one_process = "0" if seccomp_problem() else "1"
+    confined = json.dumps(confinement(mode, folder, owner))
     return prefix + [sys.executable, "-I", launcher, str(memory_mb), str(timeout),
-                     str(MAX_PROCESSES), one_process, sys.executable, "-I", stage,
+                     str(MAX_PROCESSES), one_process, confined, sys.executable, "-I", stage,
                      SUBMISSION_NAME]
 
 
-def run_student_stage(mode, folder, timeout, memory_mb):
+def run_student_stage(mode, folder, timeout, memory_mb, owner=None):
     """Run the student stage on the submission in `folder` (see prepare_folder)."""
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": folder, "TMPDIR": folder,
            "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
            "MPLBACKEND": "Agg", "KERAS_HOME": folder, "CUDA_VISIBLE_DEVICES": "",
            "TF_CPP_MIN_LOG_LEVEL": "3", "TF_NUM_INTRAOP_THREADS": "1",
            "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    command = stage_command(mode, folder, memory_mb, timeout, env)
-    if mode == "bwrap":
-        return run_limited(command, folder, {}, timeout)
+    command = stage_command(mode, folder, memory_mb, timeout, env, owner)
+    if mode == "bwrap":  # bubblewrap itself (pid 1 inside) sees only what it needs
+        return run_limited(command, folder, {"PATH": env["PATH"], "LANG": env["LANG"]}, timeout)
     return run_limited(command, folder, env, timeout, folder_limit=PROCESS_FOLDER_BYTES)
 
 
 def describe(mode):
     """One line on what confines each submission here, for the console and the report."""
-    layers = ["bubblewrap (operating-system confinement)" if mode == "bwrap"
-              else "a separate, limited process"]
-    layers.append("no new processes (seccomp)" if seccomp_problem() is None
+    layers = {"bwrap": ["bubblewrap (operating-system confinement)"],
+              "user": ["an unprivileged user of its own (operating-system confinement)"],
+              "landlock": ["Landlock (operating-system confinement)"],
+              "process": ["a separate, limited process, NOT confined"]}[mode]
+    if mode == "user" and landlock_abi() >= 1:
+        layers.append("reads limited by Landlock")
+    layers.append("no new processes and no signals (seccomp)" if seccomp_problem() is None
                   else f"new processes limited by number only ({seccomp_problem()})")
     return ", ".join(layers)
 
@@ -194,13 +318,16 @@ def run_limited(command, cwd, env, timeout, memory_watch_mb=0, folder_limit=0):
     under `cwd` grow past this many bytes (the process sandbox's scratch folder is on disk).
     """
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env or None, stdin=subprocess.DEVNULL,
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
-    output = CappedReader(process.stdout)
-    timed_out = memory_exceeded = folder_exceeded = False
+    output = CappedReader(process.stdout, limit=MAX_OUTPUT_BYTES)
+    timed_out = memory_exceeded = folder_exceeded = output_exceeded = False
     try:
         while process.poll() is None:
+            if output.total > MAX_OUTPUT_BYTES:
+                output_exceeded = True
+                break
             if time.perf_counter() - start > timeout + 30:  # the launcher's own timer failed
                 timed_out = True
                 break
@@ -211,7 +338,7 @@ def run_limited(command, cwd, env, timeout, memory_watch_mb=0, folder_limit=0):
                 folder_exceeded = True
                 break
             try:
-                process.wait(timeout=0.2 if folder_limit else 0.5)
+                process.wait(timeout=0.2)
             except subprocess.TimeoutExpired:
                 pass
     finally:
@@ -221,9 +348,11 @@ def run_limited(command, cwd, env, timeout, memory_watch_mb=0, folder_limit=0):
             pass
         process.wait()
     output.join()
+    output_exceeded = output.total > MAX_OUTPUT_BYTES
     timed_out = timed_out or process.returncode == 124
     return StageRun(process.returncode, timed_out, memory_exceeded,
-                    time.perf_counter() - start, output.text(), output.total, folder_exceeded)
+                    time.perf_counter() - start, output.text(), output.total, folder_exceeded,
+                    output_exceeded)
 
 
 def folder_bytes(folder):
@@ -251,17 +380,20 @@ def resident_mb(pid):
 
 
 class CappedReader(threading.Thread):
-    """Drains a pipe to its end, keeping only its first and last bytes."""
+    """Drains a pipe to its end, keeping only its first and last bytes; past `limit` bytes it
+    stops reading (the writer then waits, until it is stopped)."""
 
-    def __init__(self, stream, head=OUTPUT_HEAD, tail=OUTPUT_TAIL):
+    def __init__(self, stream, head=OUTPUT_HEAD, tail=OUTPUT_TAIL, limit=None):
         super().__init__(daemon=True)
-        self.stream, self.head_size, self.tail_size = stream, head, tail
+        self.stream, self.head_size, self.tail_size, self.limit = stream, head, tail, limit
         self.head, self.tail, self.total = b"", b"", 0
         self.start()
 
     def run(self):
         with self.stream:
             for chunk in iter(lambda: self.stream.read1(65536), b""):
+                if self.limit is not None and self.total > self.limit:
+                    break
                 self.total += len(chunk)
                 if len(self.head) < self.head_size:
                     self.head += chunk[:self.head_size - len(self.head)]

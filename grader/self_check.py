@@ -13,7 +13,7 @@ import os
 import tempfile
 import threading
 
-from grader import report, spec
+from grader import report, sandbox, spec
 from grader.checks import compiled_parts, model_checks, rebuild
 from grader.grade import DEFAULT_RUBRIC, build_in_sandbox, choose_sandbox
 from grader.source_flags import flags_in
@@ -29,8 +29,9 @@ def parse_args(argv=None):
                             help="your homework file")
         parser.add_argument("--rubric", metavar="JSON", default=DEFAULT_RUBRIC,
                             help="the points of each check")
-        parser.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
-                            help="as the grader: bubblewrap where it works")
+        parser.add_argument("--sandbox", choices=("auto",) + sandbox.MODES, default="auto",
+                            help="as the grader: the first of bubblewrap, an unprivileged user "
+                                 "(as root) and Landlock that works here, else a plain process")
         parser.add_argument("--timeout", type=cli.positive_float, default=300,
                             help="seconds NN_model() may take")
         parser.add_argument("--memory", type=cli.positive_int, default=8192, metavar="MB",
@@ -51,10 +52,11 @@ def import_keras(box):
 def main(argv=None):
     parser, args = parse_args(argv)
     rubric = report.load_rubric(args.rubric)
-    mode, note = choose_sandbox(parser, args.sandbox)
-    print(f"Checking {args.file} as the grader will"
-          f" ({'bubblewrap sandbox' if mode == 'bwrap' else 'process sandbox'}), without training...",
-          flush=True)
+    mode, _ = choose_sandbox(parser, args.sandbox, for_students=True)  # notes are for instructors
+    where = {"bwrap": "in the bubblewrap sandbox", "user": "as an unprivileged user",
+             "landlock": "in a Landlock sandbox",
+             "process": "in a separate process, not confined: fine for your own file"}[mode]
+    print(f"Checking {args.file} as the grader will ({where}), without training...", flush=True)
     loaded = []
     loader = threading.Thread(target=import_keras, args=(loaded,))  # TensorFlow loads meanwhile
     loader.start()
@@ -89,8 +91,6 @@ def main(argv=None):
         print(f"note: {line} (the grader skipped this line)")
     for flag in flags:
         print(f"warning: {flag}: the grader holds back the accuracy points of files that do this")
-    if note:
-        print(f"note: {note}")
     all_passed = not problem and len(checks) == len(spec.CHECK_NAMES) and \
         all(ok for _, ok, _ in checks)
     if problem:

@@ -25,7 +25,9 @@ SUSPICIOUS_ATTRIBUTES = {
     "__module__", "__qualname__", "fdopen", "dup", "dup2", "fork", "forkpty", "setsid",
     "setpgid", "kill", "killpg", "system", "popen", "execv", "execve", "execvp", "spawnv",
     "spawnve", "posix_spawn", "spawnv_passfds", "register_keras_serializable",
-    "get_custom_objects", "custom_object_scope"}
+    "get_custom_objects", "custom_object_scope", "_exit", "abort"}
+# the files through which the student stage hands the model back: the grader writes them
+GRADER_FILES = {"model.keras", "status.json"}
 # attributes suspicious only on these modules: os.open(dir_fd=...), os.write(fd), sys.modules
 MODULE_ATTRIBUTES = {"os": {"open", "write", "read", "pipe", "chdir", "chroot", "mkfifo", "mknod",
                             "symlink", "link"},
@@ -80,6 +82,9 @@ def flags_in(source_bytes):
             flag(node, f"defines its own {node.name}(), under the name of Keras' one")
         elif isinstance(node, ast.Name) and node.id in ("__builtins__", "__loader__", "__spec__"):
             flag(node, f"uses {node.id}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                node.value.strip().lstrip("./") in GRADER_FILES:
+            flag(node, f"names {node.value.strip()}, the file the grader writes itself")
     for node in ast.walk(tree):
         targets = node.targets if isinstance(node, ast.Assign) else \
             [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []

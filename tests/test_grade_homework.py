@@ -1,9 +1,11 @@
 """cifar/grade_homework.py on honest, broken and hostile submissions, with small generated data.
 
 Every sample in tests/homework_samples is one student's file.  Hostile ones name paths
-with @OUTSIDE@ (a folder outside every scratch folder), @SUBMISSIONS@ and @REPO@, filled
-in here.  The class is graded once in bubblewrap (skipped where it cannot run) and a few
-files once more in the process sandbox.
+with @OUTSIDE@ (a folder outside every scratch folder), @SUBMISSIONS@, @REPO@, @SITE@ (the
+Python installation's packages) and @OUT@ (the report folder), filled in here.  The class is
+graded once in bubblewrap, the hostile part of it again as an unprivileged user (the grader
+as root) and under Landlock (each skipped where it cannot run), and a few files once more
+unconfined, with --unconfined.
 """
 
 import csv
@@ -12,20 +14,25 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 
 import pytest
 
 from conftest import REPO_ROOT, assert_clean_failure, generated_arrays, write_npz
 from grader import report, sandbox, spec
+from grader.grade import student_name
 from grader.spec import Check
 
 SAMPLES = os.path.join(REPO_ROOT, "tests", "homework_samples")
 GRADER = "cifar/grade_homework.py"
 ALL_CHECKS = list(spec.CHECK_NAMES)
 SURVIVOR_MARKER = "nnlab-survivor-marker"
+SECRET = "s3cret-token-of-the-instructor"
+PLANTED = os.path.join(sysconfig.get_paths()["purelib"], "escaped_marker.py")
 needs_bubblewrap = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
                                       reason=f"no bubblewrap here: {sandbox.bubblewrap_problem()}")
 
+LONG_NAME = "long_" + "x" * 245  # 250 characters: with ".json", longer than a file name may be
 HONEST = ["correct", "correct_try_imports", "correct_required_parameters", "correct_functional",
           "run_at_import", "prints_megabytes", "correct_cp949", "correct_bom", "correct_crlf",
           "correct_handout", "correct_tensorflow_functions", "correct_2019_style"]
@@ -71,12 +78,29 @@ EXPECTED = {
     "attack_markdown": ("NN_model() raised ValueError: ![pixel]", ALL_CHECKS, False),
     "escape_fork_bomb": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
     "escape_fills_disk": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    # round 3
+    "escape_native_tamper": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_signals_grader": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_reads_secrets": ("NN_model() raised ValueError: found:", ALL_CHECKS, False),
+    "attack_surrogate_texts": (None, [], True),
+    "attack_config_types": ("a model config that is not one Keras wrote", ALL_CHECKS, False),
+    "wrong_reshape_between": (None, [Check.UNITS, Check.PARAMETERS], True),
+    "wrong_softmax_over_batch": (None, [Check.ACTIVATIONS], True),
+    "prints_flood": ("printed more than 8 MiB while building the model", ALL_CHECKS, False),
+    LONG_NAME: (None, [], True),
+    "notebook": ("a Jupyter notebook: not graded automatically", ALL_CHECKS, False),
+    "notes": ("not a Python file (.txt): not graded", ALL_CHECKS, False),
 }
+# What a hostile class tries where the grader has no bubblewrap (rounds 1-3).
+HOSTILE = sorted(name for name in EXPECTED if name.startswith(("escape_", "attack_", "cheat_"))
+                 and name not in ("cheat_reference_answer",)) + ["correct", "prints_flood"]
 HELD_FOR_REVIEW = {"cheat_patches_keras", "cheat_relu_named_sigmoid", "cheat_patches_grader",
                    "cheat_predict_from_stack", "cheat_reference_answer", "cheat_copies_classmate",
                    "cheat_forges_records", "escape_dir_fd", "escape_spawn_passfds",
                    "escape_setsid_survivor", "escape_native_writers", "escape_disables_tripwire",
-                   "attack_fifos_and_links", "escape_fork_bomb", "escape_fills_disk"}
+                   "attack_fifos_and_links", "escape_fork_bomb", "escape_fills_disk",
+                   "escape_native_tamper", "escape_signals_grader", "attack_surrogate_texts",
+                   "attack_config_types"}
 PROCESS_SANDBOX_SAMPLES = ["correct", "cheat_copies_classmate", "cheat_reference_answer",
                            "escape_dir_fd", "escape_writes_files", "escape_setsid_survivor",
                            "cheat_patches_keras", "escape_fork_bomb", "escape_fills_disk",
@@ -98,9 +122,10 @@ def handout_with_answer():
     return handout[:start] + body + handout[start + len("    raise NotImplementedError\n"):]
 
 
-def write_class(folder, outside, names):
+def write_class(folder, outside, names, out=None):
     """The samples `names` as a class's submissions, placeholders filled in."""
     folder.mkdir()
+    out = out or folder.parent / "grades"
     correct = open(os.path.join(SAMPLES, "correct.py"), encoding="utf-8").read()
     korean = "# 과제: 신경망 모델 (김철수)\n" + correct.replace('"""A correct', '"""정답: A correct')
     generated = {"correct_cp949": korean.encode("cp949"),
@@ -114,15 +139,23 @@ def write_class(folder, outside, names):
         if name == "named_pipe":  # a pipe never ends: reading it must not hang the grader
             os.mkfifo(folder / f"{name}.py")
             continue
+        if name in ("notebook", "notes"):  # handed in, but not a .py: a row all the same
+            (folder / ("notebook.ipynb" if name == "notebook" else "notes.txt")).write_text(
+                '{"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}')
+            continue
         if name == "oversized":
             content = correct.encode() + b"#" * (1_200_000 - len(correct.encode()))
         elif name in generated:
             content = generated[name]
+        elif name == LONG_NAME:
+            content = correct.encode()
         else:
             content = open(os.path.join(SAMPLES, name + ".py"), "rb").read()
         content = (content.replace(b"@OUTSIDE@", str(outside).encode())
                    .replace(b"@SUBMISSIONS@", str(folder).encode())
-                   .replace(b"@REPO@", REPO_ROOT.encode()))
+                   .replace(b"@REPO@", REPO_ROOT.encode())
+                   .replace(b"@SITE@", sysconfig.get_paths()["purelib"].encode())
+                   .replace(b"@OUT@", str(out).encode()))
         (folder / f"{name}.py").write_bytes(content)
 
 
@@ -166,7 +199,9 @@ def grade_class(tmp_path_factory, names, *extra):
     command = [sys.executable, GRADER, str(folder / "submissions"), "--data", data, "--epochs",
                "1", "--workers", "2", "--timeout", "40", "--memory", "6000", "--rubric",
                str(folder / "rubric.json"), "--out", str(folder / "grades"), *extra]
-    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)
+    env = dict(os.environ, GRADER_TEST_SECRET=SECRET)  # what no report may ever show
+    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                            timeout=1800)
     after = snapshot(REPO_ROOT), snapshot(folder)
     grades_file = folder / "grades" / "grades.json"
     return {"result": result, "folder": folder, "outside": outside, "before": before,
@@ -184,11 +219,30 @@ def graded(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def graded_in_processes(tmp_path_factory):
-    return grade_class(tmp_path_factory, PROCESS_SANDBOX_SAMPLES, "--sandbox", "process")
+    return grade_class(tmp_path_factory, PROCESS_SANDBOX_SAMPLES, "--sandbox", "process",
+                       "--unconfined")
+
+
+@pytest.fixture(scope="module")
+def graded_as_user(tmp_path_factory):
+    """The hostile class graded by root with bubblewrap out of reach: an unprivileged user."""
+    if sandbox.user_problem():
+        pytest.skip(f"no unprivileged stage user here: {sandbox.user_problem()}")
+    return grade_class(tmp_path_factory, HOSTILE, "--sandbox", "user")
+
+
+@pytest.fixture(scope="module")
+def graded_under_landlock(tmp_path_factory):
+    if sandbox.landlock_problem():
+        pytest.skip(f"no Landlock here: {sandbox.landlock_problem()}")
+    return grade_class(tmp_path_factory, HOSTILE, "--sandbox", "landlock")
 
 
 def by_student(graded):
-    return {row["student"]: row for row in graded["grades"]["submissions"]}
+    """The rows by sample name (the long name's row is under the shorter id it was given)."""
+    long_id = student_name(LONG_NAME + ".py")
+    return {LONG_NAME if row["student"] == long_id else row["student"]: row
+            for row in graded["grades"]["submissions"]}
 
 
 def failed_checks(row):
@@ -269,7 +323,7 @@ def test_held_back_accuracy_says_why(graded):
     assert "keras.Model.predict" in accuracy["output"]
     summary = (graded["folder"] / "grades" / "summary.md").read_text()
     assert "## For the instructor to look at" in summary
-    assert "cheat_lambda_lookup: non-standard layer Lambda" in summary
+    assert "cheat\\_lambda\\_lookup: non\\-standard layer Lambda" in summary
 
 
 def test_wrong_checks_say_what_was_found(graded):
@@ -282,13 +336,25 @@ def test_wrong_checks_say_what_was_found(graded):
 
 def test_printed_megabytes_are_capped(graded):
     row = by_student(graded)["prints_megabytes"]
-    assert row["output_bytes"] > 10_000_000  # what it printed...
+    assert row["output_bytes"] > 3_000_000  # what it printed...
     assert len(row["output_tail"]) <= report.MAX_TEXT  # ...and what the report keeps of it
 
 
 def test_nothing_escaped_and_nothing_survived(graded):
+    assert_nothing_escaped(graded)
+
+
+def assert_nothing_escaped(graded):
+    """Nothing written outside the scratch folders but the report, nothing left running, no
+    secret of the grader's in anything it wrote or printed."""
     assert not os.listdir(graded["outside"])
     assert graded["survivors"] == []
+    assert not os.path.exists(PLANTED)
+    assert not os.path.exists(graded["folder"] / "grades" / "results" / "escaped_marker.json")
+    for root, _, names in os.walk(graded["folder"] / "grades"):
+        for name in names:
+            assert SECRET.encode() not in open(os.path.join(root, name), "rb").read(), name
+    assert SECRET not in graded["result"].stdout + graded["result"].stderr
     repo_before, data_before = graded["before"]
     repo_after, data_after = graded["after"]
     assert repo_after == repo_before
@@ -310,11 +376,11 @@ def test_no_cell_of_the_csv_is_a_formula(graded):
 
 def test_the_report_shows_what_a_submission_wrote_as_text(graded):
     summary = (graded["folder"] / "grades" / "summary.md").read_text()
-    line = next(line for line in summary.splitlines() if "attack_markdown" in line)
-    assert "\\!\\[pixel\\](http://tracker.invalid/p.png) \\<img" in line
+    line = next(line for line in summary.splitlines() if "attack\\_markdown" in line)
+    assert "\\!\\[pixel\\]\\(http\\:\\/\\/tracker\\.invalid\\/p\\.png\\) \\<img" in line
     problem_cell = line.split("|", 5)[5][:-1]  # the last cell, without the table's own "|"
     assert not re.search(r"(?<!\\)[<!|\]]", problem_cell), problem_cell
-    assert "\\\\x1b\\]0;all graded" in line  # Markdown for the text \x1b]0;all graded
+    assert "\\\\x1b\\]0\\;all graded" in line  # Markdown for the text \x1b]0;all graded
     for output in (summary, graded["result"].stdout, (graded["folder"] / "grades" /
                                                       "grades.csv").read_text()):
         assert "\x1b" not in output and "\u202e" not in output
@@ -344,10 +410,33 @@ def test_a_second_run_resumes_and_survives_damaged_results(graded):
     assert json.load(open(results / "wrong_sizes.json"))["accuracy"] is not None
 
 
+@pytest.mark.parametrize("fixture", ["graded_as_user", "graded_under_landlock"])
+def test_confined_without_bubblewrap_the_hostile_class_gets_nothing(request, fixture):
+    graded = request.getfixturevalue(fixture)
+    assert graded["result"].returncode == 0, graded["result"].stderr
+    assert "Traceback" not in graded["result"].stderr
+    assert "NOT confined" not in graded["result"].stdout
+    assert "operating-system confinement" in graded["result"].stdout
+    rows = by_student(graded)
+    assert set(rows) == set(HOSTILE)  # every file a row: the grader was not stopped
+    assert rows["correct"]["score"] == 100
+    for student in HOSTILE:
+        if student != "correct":
+            assert rows[student]["score"] < 100, (student, rows[student]["score"])
+    for student in ("escape_reads_secrets", "attack_config_types", "prints_flood",
+                    "escape_native_tamper", "escape_signals_grader", "attack_surrogate_texts"):
+        words, failing, trained = EXPECTED[student]
+        problem = rows[student].get("not_gradable") or rows[student].get("error")
+        assert (problem or "").startswith(words or ""), (student, problem)
+        assert failed_checks(rows[student]) == failing, student
+    assert_nothing_escaped(graded)
+
+
 def test_process_sandbox_still_grades_and_says_it_is_weaker(graded_in_processes):
     graded = graded_in_processes
     assert graded["result"].returncode == 0, graded["result"].stderr
     assert graded["result"].stdout.count("not confined by the operating system") == 1
+    assert "NOT confined" in graded["result"].stdout
     summary = (graded["folder"] / "grades" / "summary.md").read_text()
     assert summary.splitlines()[2].startswith("> **Warning**: submissions were not confined")
     rows = by_student(graded)
@@ -426,7 +515,7 @@ def test_bad_rubric_and_paths(run_script, tmp_path):
     assert_clean_failure(run_script(GRADER, tmp_path / "nothing"), "does not exist")
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert_clean_failure(run_script(GRADER, empty), "holds no .py file")
+    assert_clean_failure(run_script(GRADER, empty), "holds no file to grade")
 
 
 def test_reference_solution_is_not_handed_out_with_the_handout():

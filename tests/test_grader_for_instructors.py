@@ -3,10 +3,12 @@ Gradescope's autograder, and a Slurm job array on a real single-node Slurm."""
 
 import json
 import os
+import pathlib
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import zipfile
 
 import pytest
@@ -153,13 +155,27 @@ def test_the_handout_itself_is_not_what_makes_files_similar(tmp_path):
     assert similarity.similar_pairs(files, handout) == []
 
 
-def test_gradescope_autograder_in_a_simulated_autograder_folder(small_class, tmp_path):
+@pytest.fixture
+def autograder_root():
+    """A folder laid out as Gradescope's /autograder: root's, and open to other users to read
+    (where pytest's own folders are not), as the stage's unprivileged user needs."""
+    from grader import sandbox
+    if sandbox.user_problem():
+        pytest.skip(f"no unprivileged stage user here: {sandbox.user_problem()}")
+    root = tempfile.mkdtemp(prefix="autograder-")
+    os.chmod(root, 0o755)
+    yield pathlib.Path(root)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_gradescope_autograder_in_a_simulated_autograder_folder(small_class, tmp_path,
+                                                                 autograder_root):
     folder, submissions, data = small_class
     package = tmp_path / "ag.zip"
     made = grade("--gradescope-package", package, "--data", data, "--epochs", 1,
                  "--timeout", 120)
     assert made.returncode == 0, made.stderr
-    root = tmp_path / "autograder"
+    root = autograder_root
     (root / "submission").mkdir(parents=True)
     with zipfile.ZipFile(package) as archive:
         archive.extractall(root / "source")
@@ -183,6 +199,56 @@ def test_gradescope_autograder_in_a_simulated_autograder_folder(small_class, tmp
     direct = json.load(open(tmp_path / "direct" / "grades.json"))["submissions"][0]
     assert results["score"] == direct["score"]
     assert results["leaderboard"][0]["value"] == round(direct["accuracy"], 4)
+
+
+FORGER = """Forges Gradescope's results.json natively, then kills the grader so that it stays.
+import gc, json, os, signal
+import tensorflow as tf
+from tensorflow import keras
+
+
+def NN_model():
+    for thing in gc.get_objects():
+        if type(thing).__name__ == "Tripwire":
+            thing.work, thing.readable = "/", ["/"]
+    forged = {"score": 100, "output": "forged", "tests": []}
+    for path in ("@ROOT@/results/results.json", "@ROOT@/source/grader/rubric.json"):
+        try:
+            tf.io.write_file(path, json.dumps(forged))
+        except Exception:
+            pass
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if b"grader" in open(f"/proc/{pid}/cmdline", "rb").read():
+                os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            pass
+    model = keras.Sequential([keras.Input(shape=(3072,)), keras.layers.Dense(10, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    return model
+"""
+
+
+def test_gradescope_as_root_without_bubblewrap_keeps_its_own_results(small_class, tmp_path,
+                                                                     autograder_root):
+    folder, submissions, data = small_class
+    package = tmp_path / "ag.zip"
+    assert grade("--gradescope-package", package, "--data", data, "--epochs", 1).returncode == 0
+    root = str(autograder_root)
+    os.makedirs(os.path.join(root, "submission"))
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(os.path.join(root, "source"))
+    with open(os.path.join(root, "submission", "Train_NN_cifar.py"), "w") as file:
+        file.write(FORGER.replace("@ROOT@", root))
+    env = {"PATH": "/nonexistent", "AUTOGRADER_ROOT": root,  # no bubblewrap to be found
+           "AUTOGRADER_PYTHON": sys.executable, "HOME": root, "LANG": "C.UTF-8"}
+    run = subprocess.run(["/bin/bash", os.path.join(root, "source", "run_autograder")],
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "unprivileged user" in run.stdout
+    results = json.load(open(os.path.join(root, "results", "results.json")))
+    assert results["output"] != "forged" and results["score"] < 50, results
+    assert json.load(open(os.path.join(root, "source", "grader", "rubric.json")))["checks"]
 
 
 # A real single-node Slurm: munged and slurmctld/slurmd with their own configuration,

@@ -3,6 +3,7 @@ allowlist of saved models, the checks on rebuilt models, and the validation of r
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -18,7 +19,7 @@ LAUNCHER = os.path.join(REPO_ROOT, "grader", "launcher.py")
 
 def launch(code, timeout=60, memory_mb=2000, one_process=False):
     return subprocess.run([sys.executable, "-I", LAUNCHER, str(memory_mb), str(timeout), "64",
-                           "1" if one_process else "0", sys.executable, "-c", code],
+                           "1" if one_process else "0", "{}", sys.executable, "-c", code],
                           capture_output=True, text=True, timeout=timeout + 60)
 
 
@@ -207,6 +208,30 @@ def test_saved_model_is_read_with_care(tmp_path):
         archive.writestr("config.json", "[" * 100_000 + "]" * 100_000)
     with pytest.raises((NoModel, NotGradable)):
         model_config.read_saved_config(str(tmp_path / "deep.keras"))
+    with zipfile.ZipFile(tmp_path / "many.keras", "w") as archive:  # its directory alone is big
+        for number in range(20_000):
+            archive.writestr(str(number), "")
+        archive.writestr("config.json", json.dumps(sequential(dense(10, "softmax"))))
+    with pytest.raises(NoModel, match="too many files"):
+        model_config.read_saved_config(str(tmp_path / "many.keras"))
+
+
+@pytest.mark.parametrize("config", [
+    sequential({"module": ["keras.layers"], "class_name": "Dense", "config": {"units": 10},
+                "registered_name": None}),
+    sequential(dense(10, {"module": "keras.activations", "class_name": "function",
+                          "config": {"name": "softmax"}, "registered_name": "function"})),
+    sequential({"module": "keras.layers", "class_name": {"a": 1}, "config": {},
+                "registered_name": None}),
+    {"module": "keras", "class_name": "Sequential", "config": ["layers"]},
+    {"module": "keras", "class_name": "Sequential", "config": {"layers": [["Dense"]]}},
+])
+def test_configs_of_the_wrong_kinds_are_not_gradable_never_a_crash(tmp_path, config):
+    path = tmp_path / "model.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+    with pytest.raises(NotGradable):
+        model_config.read_saved_config(str(path))
 
 
 def built(*layers, loss="categorical_crossentropy"):
@@ -269,6 +294,57 @@ def test_the_layers_check_wants_the_homework_network_and_nothing_more():
                             plain[2]))[spec.Check.UNITS]
     assert changed == (False, "Dense units [3000, 2000, 10]; not Keras' default Dense 2: "
                               "bias_initializer, Dense 2: kernel_constraint")
+
+
+def test_checks_follow_the_data_through_every_layer():
+    import keras
+    from keras import layers
+    inputs = keras.Input((spec.INPUT_SIZE,))
+    hidden = layers.Dense(3000, activation="sigmoid")(inputs)
+    regrouped = layers.Dense(2000, activation="sigmoid")(layers.Reshape((300, 10))(hidden))
+    outputs = layers.Dense(10, activation="softmax")(layers.Flatten()(regrouped))
+    model = keras.Model(inputs, outputs)
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    reshaped = checked(keras.saving.serialize_keras_object(model))
+    assert model.count_params() == spec.PARAMETERS  # the same count, another network
+    assert reshaped[spec.Check.UNITS][0] is False and "Reshape to shape (None, 300, 10)" in \
+        reshaped[spec.Check.UNITS][1]
+    assert reshaped[spec.Check.PARAMETERS] == (
+        False, "15,241,010 parameters, but 9,219,000, 22,000, 6,000,010 in its Dense layers, "
+               "not the homework's 9,219,000, 6,002,000, 20,010")
+    over_batch = checked(built(layers.Dense(3000, activation="sigmoid"),
+                               layers.Dense(2000, activation="sigmoid"), layers.Dense(10),
+                               layers.Softmax(axis=0)))
+    assert over_batch[spec.Check.ACTIVATIONS] == (
+        False, "activations ['sigmoid', 'sigmoid', 'softmax over axis 0']")
+    over_classes = checked(built(layers.Dense(3000, activation="sigmoid"),
+                                 layers.Dense(2000, activation="sigmoid"), layers.Dense(10),
+                                 layers.Softmax(axis=-1)))
+    assert all(passed for passed, _ in over_classes.values()), over_classes
+    squashed_input = checked(built(layers.Activation("sigmoid"),
+                                   layers.Dense(3000, activation="sigmoid"),
+                                   layers.Dense(2000, activation="sigmoid"),
+                                   layers.Dense(10, activation="softmax")))
+    assert squashed_input[spec.Check.UNITS] == (
+        False, "Dense units [3000, 2000, 10]; also Activation before the first Dense layer")
+
+
+def test_a_functional_model_listed_in_another_order_is_checked_in_data_flow_order():
+    import keras
+    from keras import layers
+    inputs = keras.Input((spec.INPUT_SIZE,))
+    first, second = layers.Dense(3000, activation="sigmoid"), layers.Dense(2000, activation="sigmoid")
+    last = layers.Dense(10, activation="softmax")
+    model = keras.Model(inputs, last(second(first(inputs))))
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    config = keras.saving.serialize_keras_object(model)
+    listed = config["config"]["layers"]
+    config["config"]["layers"] = [listed[0]] + listed[1:][::-1]
+    try:
+        results = checked(config)
+    except ValueError as error:  # older Keras 3 rebuilds functional layers in listed order only
+        pytest.skip(f"Keras {keras.__version__} cannot rebuild this model: {error}")
+    assert all(passed for passed, _ in results.values())
 
 
 def test_models_that_pass_the_checks_are_trained_alike_however_written_or_compiled():
@@ -357,13 +433,74 @@ def test_spreadsheet_cells_are_neutralised():
 
 def test_control_characters_are_written_out():
     assert report.text("ok\x1b[2J\u202eabc\n\t고양이") == "ok\\x1b[2J\\u202eabc\n\t고양이"
+    assert report.text("\udcff\x00") == "\\udcff\\x00"  # a lone surrogate is not UTF-8
+
+
+BAD_TEXTS = ["\udcff\ud800", "\x00nul", "\x1b]0;owned\x07\x1b[2J", "\u202eevil", "=cmd|' /C calc'!A0",
+             "<script>alert(1)</script> [x](javascript:alert(1)) www.evil.invalid a@b.invalid",
+             "x" * 200_000]
+
+
+def hostile_result(text):
+    """A result whose every field a child process can reach holds `text` (or a wrong type)."""
+    fields, problem = report.validated_records([
+        {"checks": [[name, bool(number % 2), text] for number, name in enumerate(spec.CHECK_NAMES)]},
+        {"accuracy": 0.5, "error": text, "not_gradable": text}])
+    assert problem is None
+    return {"student": "s" + str(len(text) % 7), "file": report.printable("/subs/" + text[:50]),
+            "sha256": "", "settings": {"seed": 0}, "seconds": 1.0, "sandbox": "bwrap",
+            "output_tail": report.printable(text)[-report.MAX_TEXT:], "output_bytes": len(text),
+            "problems": [report.text(text, 300)], "tripwire": [report.text(text, 300)],
+            "review": [report.text(text)], **fields}
+
+
+def test_every_writer_survives_every_text_a_child_can_reach(tmp_path):
+    from grader import gradescope
+    from grader.grade import progress_line
+    rubric = report.load_rubric(os.path.join(REPO_ROOT, "grader", "rubric.json"))
+    results = [hostile_result(text) for text in BAD_TEXTS]
+    (tmp_path / "results").mkdir()
+    for result in results:
+        report.write_result(str(tmp_path / "results"), result, rubric)
+        line = progress_line(1, 2, result, rubric, 0.0)
+        scored = report.scored(result, rubric)
+        json.dumps(gradescope.results_json(result, scored, 1.0)).encode("utf-8")
+        line.encode("utf-8")
+    report.write_report(str(tmp_path), results, rubric, {"seed": 0}, None, [])
+    for name in ("grades.csv", "grades.json", "summary.md", "similarity.csv"):
+        content = (tmp_path / name).read_bytes().decode("utf-8")  # valid UTF-8
+        assert "\x00" not in content and "\x1b" not in content and "\u202e" not in content
+        assert not any(0xD800 <= ord(character) <= 0xDFFF for character in content)
+    assert len(json.load(open(tmp_path / "grades.json"))["submissions"]) == len(BAD_TEXTS)
+    summary = (tmp_path / "summary.md").read_text()
+    assert not re.search(r"(?<!\\)<", summary)  # every "<" escaped: shown, never HTML
+    assert not re.search(r"(?<!\\)\(javascript:", summary)  # no link of a submission's making
+    assert "www.evil" not in summary and "a@b" not in summary
+
+
+def test_a_stage_status_of_any_shape_is_text_or_nothing(tmp_path):
+    from grader.grade import read_status
+    for status in ('{"error": "\\udcff\\u0000", "problems": ["\\ud800"], "flags": 7}',
+                   '{"error": ["list"], "problems": {"a": 1}, "flags": [null, 3, "x"]}',
+                   '[1, 2]', 'not json', '{"error": "' + "e" * 90_000 + '"}'):
+        (tmp_path / "status.json").write_text(status)
+        read = read_status(str(tmp_path))
+        json.dumps(read, ensure_ascii=False).encode("utf-8")  # no surrogate left
+        assert all(isinstance(value, (str, type(None), list)) for value in read.values())
 
 
 def test_markdown_cells_are_cut_at_a_word_and_shown_as_text():
     cell = report.markdown_cell("Dense units [3000, 1000, 10] | " + "word " * 100, limit=40)
     assert cell == "Dense units \\[3000, 1000, 10\\] \\| word …"
     cell = report.markdown_cell("![x](http://a.invalid/p.png)\n<b>`code`</b> &amp; **ok**")
-    assert cell == "\\!\\[x\\](http://a.invalid/p.png) \\<b\\>\\`code\\`\\</b\\> \\&amp; **ok**"
+    assert cell == ("\\!\\[x\\]\\(http\\:\\/\\/a\\.invalid\\/p\\.png\\) \\<b\\>\\`code\\`\\<\\/b\\> "
+                    "\\&amp\\; \\*\\*ok\\*\\*")
+    # GitHub links bare addresses and e-mail addresses: none appears as such
+    for text in ("see www.example.invalid", "https://example.invalid/x", "kim@example.invalid",
+                 "javascript:alert(1)", "<script>alert(1)</script>", "x_y_ *z* ~~w~~ # h"):
+        cell = report.markdown_cell(text)
+        for pattern in ("www.", "://", "@", "javascript:", "<", "*", "_", "~", "#"):
+            assert pattern not in cell.replace("\\" + pattern[0], ""), (text, cell)
 
 
 @pytest.mark.parametrize("source, words", [
@@ -374,6 +511,8 @@ def test_markdown_cells_are_cut_at_a_word_and_shown_as_text():
     (b"import os\nos.open('x', 0)\n", "uses os.open"),
     (b"exec('x = 1')\n", "calls exec()"),
     (b"from reference_solution import NN_model\n", "imports reference_solution"),
+    (b"import zipfile\nzipfile.ZipFile('model.keras', 'w')\n", "names model.keras, the file"),
+    (b"import os\nos._exit(0)\n", "uses os._exit"),
 ])
 def test_source_flags_find_what_honest_files_never_do(source, words):
     assert any(words in flag for flag in source_flags.flags_in(source))
@@ -386,3 +525,114 @@ def test_honest_sources_raise_no_flag():
             assert source_flags.flags_in(file.read()) == [], name
     with open(os.path.join(REPO_ROOT, "cifar", "Train_NN_cifar.py"), "rb") as file:
         assert source_flags.flags_in(file.read()) == []
+
+
+def launch_confined(code, confinement, folder, one_process=True):
+    return subprocess.run([sys.executable, "-I", LAUNCHER, "2000", "60", "64",
+                           "1" if one_process else "0", json.dumps(confinement), sys.executable,
+                           "-I", "-c", code], cwd=folder, capture_output=True, text=True,
+                          timeout=120)
+
+
+TRY_ESCAPES = """
+import os, sys
+for path in (sys.argv[1] + '/outside.txt', 'inside.txt'):
+    try:
+        open(path, 'w').write('x'); print('wrote', os.path.basename(path))
+    except OSError as error:
+        print('refused', os.path.basename(path))
+try:
+    open(sys.argv[2]).read(); print('read secret')
+except OSError:
+    print('secret refused')
+try:
+    os.kill(os.getppid(), 0); print('signalled')
+except OSError:
+    print('signal refused')
+"""
+
+
+@pytest.mark.parametrize("mode", ["user", "landlock"])
+def test_a_confined_stage_writes_reads_and_signals_only_its_own(tmp_path, mode):
+    problem = sandbox.user_problem() if mode == "user" else sandbox.landlock_problem()
+    if problem:
+        pytest.skip(f"no {mode} sandbox here: {problem}")
+    folder, outside = tmp_path / "stage", tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.txt"
+    secret.write_text("the instructor's")
+    owner = sandbox.stage_owner() if mode == "user" else None
+    sandbox.prepare_folder(str(folder), b"", owner)
+    os.chmod(tmp_path, 0o755)  # reachable by other users: what stops the stage is the sandbox
+    confinement = sandbox.confinement(mode, str(folder), owner)
+    code = TRY_ESCAPES.replace("sys.argv[1]", repr(str(outside))).replace(
+        "sys.argv[2]", repr(str(secret)))
+    run = launch_confined(code, confinement, str(folder))
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.split("\n")
+    assert lines[:2] == ["refused outside.txt", "wrote inside.txt"], run.stdout
+    if mode == "landlock" or sandbox.landlock_abi() >= 1:
+        assert lines[2] == "secret refused"
+    assert lines[3] == "signal refused"
+    assert not (outside / "outside.txt").exists()
+
+
+def test_without_confinement_the_grader_stops_unless_told(monkeypatch, capsys):
+    from grader import grade
+    from nnlab import cli
+    for name in ("bubblewrap_problem", "user_problem", "landlock_problem"):
+        monkeypatch.setattr(sandbox, name, lambda: "not here")
+    parser = cli.Parser(prog="grade_homework.py")
+    with pytest.raises(SystemExit) as stop:
+        grade.choose_sandbox(parser, "auto")
+    message = capsys.readouterr().err.strip()
+    assert stop.value.code == 2 and "\n" not in message
+    assert "no way to confine submissions here" in message and "--unconfined" in message
+    with pytest.raises(SystemExit):
+        grade.choose_sandbox(parser, "process")  # asked for by name: still needs the flag
+    mode, note = grade.choose_sandbox(parser, "auto", unconfined=True)
+    assert mode == "process" and "not confined" in note
+    assert grade.choose_sandbox(parser, "auto", for_students=True) == ("process", None)
+
+
+def test_file_names_are_never_flags_and_the_rubric_is_not_a_submission(tmp_path, monkeypatch):
+    from grader import grade
+    monkeypatch.chdir(tmp_path)
+    for name in ("r.py", "--rubric=r.py", "kim.py", "-h"):
+        (tmp_path / name).write_text("x = 1\n")
+    parser, args = grade.parse_args(["--rubric=r.py", "-h", "kim.py", "r.py", "--epochs", "1"])
+    assert args.rubric == grade.DEFAULT_RUBRIC and args.epochs == 1
+    assert sorted(args.submissions) == sorted(["./--rubric=r.py", "./-h", "kim.py", "r.py"])
+    for flags in (["--rubric", str(tmp_path / "r.py")], ["--out", str(tmp_path / "grades")]):
+        with pytest.raises(SystemExit):
+            grade.parse_args([str(tmp_path), *flags])
+
+
+def test_a_student_id_is_a_short_safe_file_name():
+    from grader.grade import MAX_NAME, student_name
+    long = student_name("/s/" + "a" * 250 + ".py")
+    assert len(long) <= MAX_NAME and long != student_name("/s/" + "a" * 249 + "b.py")
+    assert student_name("/s/\udcff\x1b[2J.py") == "___2J"
+    assert student_name("/s/김철수.py") == "김철수"
+    assert student_name("/s/--rubric=r.py") == "rubric_r"
+
+
+def test_the_trusted_code_is_verified_before_every_start(tmp_path, monkeypatch):
+    from grader import grade
+    code = tmp_path / "code"
+    (code / "__pycache__").mkdir(parents=True)
+    (code / "stage.py").write_text("x = 1\n")
+    (code / "__pycache__" / "stage.pyc").write_bytes(b"cache")
+    monkeypatch.setattr(grade, "TRUSTED_CODE", (str(code),))
+    files = grade.code_files()
+    fingerprint = grade.code_fingerprint(files)
+    (code / "__pycache__" / "other.pyc").write_bytes(b"another run's cache")
+    assert grade.code_fingerprint(files) == fingerprint  # not a change
+    for change in (lambda: (code / "__pycache__" / "stage.pyc").write_bytes(b"planted"),
+                   lambda: (code / "planted.py").write_text("y = 2\n"),
+                   lambda: (code / "stage.py").write_text("x = 2\n")):
+        change()
+        assert grade.code_fingerprint(files) != fingerprint
+    stage = grade.TrustedStage({}, None, (files, fingerprint))
+    with pytest.raises(grade.GraderChanged):
+        stage.start()
