@@ -245,3 +245,99 @@ def trainable(model):
     output = model.output_shape
     return (input_width(model) == spec.INPUT_SIZE and isinstance(output, tuple)
             and len(output) == 2 and output[-1] == spec.UNITS[-1])
+
+
+# What the grader trains: the network itself, whatever way it was written.
+
+FOLDED_ACTIVATIONS = ("Activation", "Softmax", "ReLU")
+
+
+def folded_activation(layer, keras):
+    """The activation name a layer applies, where it is the same as Dense's `activation=` of that
+    name (Activation("sigmoid"), Softmax over the classes, a plain ReLU); else None."""
+    name = type(layer).__name__
+    if name == "Activation":
+        return keras.activations.serialize(layer.activation) \
+            if hasattr(keras.activations, "serialize") else layer.get_config()["activation"]
+    if name == "Softmax" and softmax_axis_ok(layer):
+        return "softmax"
+    if name == "ReLU":
+        config = layer.get_config()
+        if not config.get("max_value") and not config.get("negative_slope") and \
+                not config.get("threshold"):
+            return "relu"
+    return None
+
+
+def serialized_without_name(layer, keras):
+    entry = keras.saving.serialize_keras_object(layer)
+    entry.pop("build_config", None)
+    entry["config"] = {key: value for key, value in entry["config"].items() if key != "name"}
+    return entry
+
+
+def canonical_network(model, keras):
+    """Everything about the model that changes what the grader's training gives, and nothing
+    else: its input width and its layers in data-flow order, each as Keras serializes it without
+    its name; an activation layer right after a linear Dense folded into it, layers that change
+    nothing left out.  None where the model is not one chain of layers."""
+    chain, not_a_chain = layer_chain(model)
+    if not_a_chain or not chain or type(chain[0]).__name__ != "InputLayer":
+        return None
+    entries = []
+    for layer in chain[1:]:
+        name = type(layer).__name__
+        if name in PASS_THROUGH and flat_shape(shape_of(layer, "output")) and \
+                shape_of(layer, "input") == shape_of(layer, "output"):
+            continue
+        if name in FOLDED_ACTIVATIONS and entries and entries[-1]["class_name"] == "Dense" and \
+                entries[-1]["config"].get("activation") == "linear":
+            activation = folded_activation(layer, keras)
+            if isinstance(activation, str):
+                entries[-1]["config"]["activation"] = activation
+                continue
+        entries.append(serialized_without_name(layer, keras))
+    return {"input": list(shape_of(chain[0], "output")[1:]), "layers": entries}
+
+
+def network_hash(canonical):
+    """A short name for a canonical network: the first 12 hex digits of its SHA-256."""
+    import hashlib
+    import json
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def describe_network(canonical):
+    """One line: "Dense 3000 sigmoid > Dense 2000 sigmoid > Dense 10 softmax" (options that
+    differ from Keras' defaults marked with *)."""
+    parts = []
+    for entry in canonical["layers"]:
+        config = entry["config"]
+        if entry["class_name"] == "Dense":
+            activation = config.get("activation")
+            activation = activation if isinstance(activation, str) else "custom"
+            changed = any(key not in ("units", "activation", "trainable", "dtype") and
+                          value != DENSE_DEFAULTS.get(key, value) for key, value in config.items())
+            changed |= config.get("trainable") is False or any(
+                isinstance(config.get(key), dict) and config[key].get("class_name") != default
+                for key, default in (("kernel_initializer", "GlorotUniform"),
+                                     ("bias_initializer", "Zeros")))
+            parts.append(f"Dense {config.get('units')} {activation}" + (" *" if changed else ""))
+        else:
+            detail = config.get("rate", config.get("activation", config.get("axis", "")))
+            parts.append(f"{entry['class_name']} {detail}".strip())
+    return " > ".join(parts) or "no layers"
+
+
+DENSE_DEFAULTS = {"use_bias": True, "kernel_regularizer": None, "bias_regularizer": None,
+                  "activity_regularizer": None, "kernel_constraint": None,
+                  "bias_constraint": None, "lora_rank": None}
+
+
+def rebuild_canonical(canonical, keras):
+    """A fresh model of the canonical network: its layers built in data-flow order, so that
+    weights drawn from the grader's seed come out the same however the file was written."""
+    layers = [keras.saving.deserialize_keras_object(entry, safe_mode=True)
+              for entry in canonical["layers"]]
+    return keras.Sequential([keras.Input(shape=tuple(canonical["input"])), *layers])

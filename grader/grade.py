@@ -37,7 +37,7 @@ import time
 
 import numpy
 
-from grader import report, sandbox, similarity
+from grader import report, sandbox, similarity, trainings
 from grader.model_config import NoModel, NotGradable, open_written_file, read_saved_config
 from grader.sandbox import MODEL_FILE, STATUS_FILE, SUBMISSION_NAME
 from grader.source_flags import flags_in
@@ -142,6 +142,13 @@ def class_flags(parser):
                         help="points per check and the accuracy rule")
     parser.add_argument("--regrade", action="store_true",
                         help="grade again submissions already graded with the same settings")
+    parser.add_argument("--cache", metavar="DIR", default=trainings.default_cache_folder(),
+                        help="where the accuracy of every network trained is kept, so that "
+                             "the same network with the same settings is trained only once "
+                             "(shared by shards and later runs)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="keep no trainings across runs (within a run, each distinct "
+                             "network is still trained once)")
 
 
 def limit_flags(parser):
@@ -206,8 +213,16 @@ def choose_sandbox(parser, choice, unconfined=False, for_students=False):
 
 def unconfined_note(why):
     return (f"submissions were not confined by the operating system ({why}): each ran in "
-            f"{sandbox.describe('process')}, with --unconfined. To confine them, "
-            f"{sandbox.INSTALL_BUBBLEWRAP} (or grade as root) and grade again with --regrade.")
+            f"{sandbox.describe('process')}, with --unconfined, and trainings were shared "
+            "within this run only, with no cache a submission could have written. To confine "
+            f"them, {sandbox.INSTALL_BUBBLEWRAP} (or grade as root) and grade again with --regrade.")
+
+
+def cache_folder(args, mode):
+    """Where trained networks' accuracies are kept across runs (None: not kept)."""
+    if args.no_cache or mode == "process":
+        return None
+    return args.cache
 
 
 def seccomp_note():
@@ -366,8 +381,9 @@ class TrustedStage:
     only from the code that was on disk when the grader started (`fingerprint`: its files and
     their code_fingerprint)."""
 
-    def __init__(self, settings, args, fingerprint):
+    def __init__(self, settings, args, fingerprint, on_device=None):
         self.settings, self.args, self.fingerprint = settings, args, fingerprint
+        self.device, self.on_device = "CPU", on_device
         self.memory_watch = args.memory if gpu_count() else 0
         self.process = None
 
@@ -412,8 +428,12 @@ class TrustedStage:
                     self.records.put(None)
         self.records.put(EOFError)
 
-    def grade(self, config_path):
-        """Grade one checked config (None: nothing to grade); its records and run."""
+    def grade(self, config_path, decide=None):
+        """Grade one checked config (None: nothing to grade); its records and run.
+
+        `decide(network)` answers "train" or "skip" once the stage has named the model's
+        network; the time it takes (waiting for another worker's training of it) is not
+        counted against --timeout."""
         if config_path is None:
             return [], sandbox.StageRun(0, False, False, 0.0, "", 0)
         self.start()
@@ -440,6 +460,21 @@ class TrustedStage:
                 break
             if isinstance(record, dict) and record.get("done") is True and len(record) == 1:
                 done = True
+            elif isinstance(record, dict) and set(record) == {"device"}:
+                self.device = report.text(record["device"], 20)
+                if self.on_device:
+                    self.on_device(self.device)
+            elif isinstance(record, dict) and set(record) == {"network"}:
+                network = report.valid_network(record["network"])
+                waited = time.perf_counter()
+                answer = decide(network["hash"]) if network and decide else "train"
+                start += time.perf_counter() - waited
+                try:
+                    self.process.stdin.write((answer + "\n").encode())
+                    self.process.stdin.flush()
+                except BrokenPipeError:
+                    pass
+                records.append(record)
             else:
                 records.append(record)
         returncode = 0
@@ -534,23 +569,55 @@ def ungraded_result(student, path, settings, problem):
             "error": report.text(problem)}
 
 
-def grade_one(student, path, settings, args, mode, trusted):
-    """Grade one submission: student stage in the sandbox, then the worker's trusted stage."""
+def grade_one(student, path, settings, args, mode, trusted, trainings):
+    """Grade one submission: student stage in the sandbox, then the worker's trusted stage,
+    which trains the submission's network unless `trainings` already has its accuracy."""
     problem = submission_problem(path)
     if problem:
         return ungraded_result(student, path, settings, problem)
     source = read_submission(path)
     trusted.start()  # loads TensorFlow and the data while the student stage runs
-    with tempfile.TemporaryDirectory(prefix="grade-") as private:
-        build_timeout = min(args.timeout, BUILD_TIMEOUT)
-        built = build_in_sandbox(source, private, mode, build_timeout, args.memory)
-        config_path = None
-        if built.config is not None:
-            config_path = os.path.join(private, "config.json")
-            with open(config_path, "w") as file:
-                json.dump(built.config, file)
-        records, trained = trusted.grade(config_path)
+    claimed, shared = [], {}
 
+    def decide(network):
+        outcome = trainings.claim(network, trusted.device)
+        if outcome is None:
+            claimed.append(network)
+            return "train"
+        shared.update(outcome)
+        return "skip"
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="grade-") as private:
+            build_timeout = min(args.timeout, BUILD_TIMEOUT)
+            built = build_in_sandbox(source, private, mode, build_timeout, args.memory)
+            config_path = None
+            if built.config is not None:
+                config_path = os.path.join(private, "config.json")
+                with open(config_path, "w") as file:
+                    json.dump(built.config, file)
+            records, trained = trusted.grade(config_path, decide)
+        result = graded_result(student, path, source, settings, args, mode, built, records,
+                               trained)
+    except BaseException:
+        for network in claimed:  # the workers waiting for this network must not wait forever
+            trainings.publish(network, trusted.device, {"error": "the grader failed while "
+                                                                 "training this network"})
+        raise
+    if result["network"]:
+        if claimed:
+            trainings.publish(claimed[0], trusted.device, result)
+            result["network"]["trained"] = "here"
+        elif shared:
+            result.update(accuracy=shared["accuracy"], train_seconds=shared["train_seconds"],
+                          error=result["error"] or shared["error"])
+            result["network"]["trained"] = "by " + shared["source"]
+    return result
+
+
+def graded_result(student, path, source, settings, args, mode, built, records, trained):
+    """One submission's result from what its two stages left: every field validated."""
+    build_timeout = min(args.timeout, BUILD_TIMEOUT)
     fields, malformed = report.validated_records(records)
     result = {"student": student, "file": report.printable(path),
               "sha256": hashlib.sha256(source).hexdigest(), "settings": settings,
@@ -563,7 +630,7 @@ def grade_one(student, path, settings, args, mode, trusted):
               "tripwire": built.status.get("flags", []), **fields}
     result["not_gradable"] = built.not_gradable or fields["not_gradable"]
     if malformed:
-        result.update(checks=[], accuracy=None, error=malformed)
+        result.update(checks=[], accuracy=None, error=malformed, network=None)
     elif built.error(build_timeout, args.memory):
         result["error"] = built.error(build_timeout, args.memory)
     elif result["accuracy"] is None and result["error"] is None and result["checks"] and \
@@ -604,7 +671,7 @@ def write_class_report(args, rubric, settings, sandbox_note, final=False, paths=
     return results
 
 
-def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
+def grade_all(args, submissions, rubric, settings, mode, sandbox_note, trainings):
     """Grade what is not graded yet, several at once, writing each result as it comes."""
     results_folder = os.path.join(args.out, "results")
     results, pending = {}, []
@@ -635,9 +702,9 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
 
     def grade_in_worker(student, path):
         if not hasattr(local, "trusted"):
-            local.trusted = TrustedStage(settings, args, fingerprint)
+            local.trusted = TrustedStage(settings, args, fingerprint, trainings.say_device)
             stages.append(local.trusted)
-        return grade_one(student, path, settings, args, mode, local.trusted)
+        return grade_one(student, path, settings, args, mode, local.trusted, trainings)
 
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         futures = {}
@@ -658,7 +725,8 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note):
             results[result["student"]] = result
             report.write_result(results_folder, result, rubric)
             write_class_report(args, rubric, settings, sandbox_note)
-            print(progress_line(done, len(pending), result, rubric, started), flush=True)
+            print(progress_line(done, len(pending), result, rubric, started) +
+                  f"; {trainings.progress()}", flush=True)
     for stage in stages:
         stage.close()
     if args.shard:  # the class's similarity report waits for every shard: --report-only
@@ -739,7 +807,8 @@ def main(argv=None):
                     y_test=data.y_test)
         del data
         args.data_copy = data_copy
-        grade_all(args, submissions, rubric, settings, mode, sandbox_note)
+        grade_all(args, submissions, rubric, settings, mode, sandbox_note,
+                  trainings.Trainings(settings, cache_folder(args, mode)))
 
 
 if __name__ == "__main__":

@@ -65,10 +65,15 @@ def text(value, limit=500):
 def validated_records(records):
     """What the trusted stage reported, checked field by field: (fields, problem or None)."""
     fields = {"checks": [], "accuracy": None, "train_seconds": None, "error": None,
-              "not_gradable": None}
+              "not_gradable": None, "network": None}
     for record in records:
         if not isinstance(record, dict) or not set(record) <= set(fields):
             return fields, "the grader received a malformed record"
+        if "network" in record:
+            network = valid_network(record["network"])
+            if network is None:
+                return fields, "the grader received a malformed network"
+            fields["network"] = network
         checks = record.get("checks")
         if checks is not None:
             if not isinstance(checks, list) or not all(
@@ -93,6 +98,15 @@ def validated_records(records):
     return fields, None
 
 
+def valid_network(value):
+    """A trusted stage's {"hash": 12 hex digits, "description": text}, made safe; else None."""
+    if not isinstance(value, dict) or not isinstance(value.get("hash"), str) or \
+            not isinstance(value.get("description"), str) or len(value["hash"]) != 12 or \
+            any(character not in "0123456789abcdef" for character in value["hash"]):
+        return None
+    return {"hash": value["hash"], "description": text(value["description"], 300)}
+
+
 def valid_result(result):
     """Whether a results/<student>.json read back from disk can be reused."""
     try:
@@ -100,7 +114,8 @@ def valid_result(result):
                 and isinstance(result["sha256"], str) and isinstance(result["settings"], dict)
                 and validated_records([{key: result.get(key) for key in
                                         ("checks", "accuracy", "error", "not_gradable")}])[1]
-                is None and isinstance(result.get("seconds", 0), (int, float)))
+                is None and isinstance(result.get("seconds", 0), (int, float))
+                and (result.get("network") is None or valid_network(result["network"])))
     except (KeyError, TypeError):
         return False
 
@@ -172,6 +187,10 @@ def write_report(folder, results, rubric, settings, sandbox_note=None, similar=N
     similarity.csv and its section of summary.md when `similar` (pairs) is given."""
     rows = sorted((dict(result, **scored(result, rubric)) for result in results),
                   key=lambda row: row["student"])
+    networks = collections.Counter(network_of(row) for row in rows)
+    for row in rows:
+        if network_of(row):
+            row["same_network_as"] = networks[network_of(row)] - 1
     summary = _summary(rows, settings, sandbox_note)
     if similar is not None:
         from grader import similarity
@@ -182,6 +201,31 @@ def write_report(folder, results, rubric, settings, sandbox_note=None, similar=N
          "submissions": rows}, indent=2))
     write_atomically(os.path.join(folder, "grades.csv"), _csv(rows))
     write_atomically(os.path.join(folder, "summary.md"), summary)
+
+
+def network_of(row):
+    """The hash of the network a result was trained as (None: no network named)."""
+    return (row.get("network") or {}).get("hash")
+
+
+def networks_section(rows):
+    """summary.md's table of the distinct networks the class built, most common first."""
+    groups = collections.defaultdict(list)
+    for row in rows:
+        if network_of(row):
+            groups[network_of(row)].append(row)
+    if not groups:
+        return []
+    lines = ["", "## Distinct networks", "",
+             f"{len(groups)} distinct network{'s' if len(groups) != 1 else ''}, each trained once "
+             "(the same network gets the same accuracy, however it was written):", "",
+             "| network | layers | submissions | accuracy |", "| --- | --- | --- | --- |"]
+    for network, members in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+        accuracy = members[0].get("accuracy")
+        shown = "–" if accuracy is None else f"{accuracy:.4f}"
+        lines.append(f"| `{network}` | {markdown_cell(members[0]['network']['description'], 200)} "
+                     f"| {len(members)} | {shown} |")
+    return lines
 
 
 def spreadsheet_safe(value):
@@ -197,13 +241,13 @@ def _csv(rows):
     out = io.StringIO()
     writer = csv.writer(out)
     names = list(CHECK_NAMES) + [ACCURACY_TEST]
-    writer.writerow(["student", "file", "score", "max_score", "accuracy", "seconds"]
+    writer.writerow(["student", "file", "score", "max_score", "accuracy", "network", "seconds"]
                     + [f"{name} (points)" for name in names]
                     + [f"{name} (reason)" for name in names] + ["error", "output tail"])
     for row in rows:
         accuracy = "" if row.get("accuracy") is None else f"{row['accuracy']:.4f}"
         cells = ([row["student"], row["file"], row["score"], row["max_score"], accuracy,
-                  f"{row.get('seconds', 0):.1f}"]
+                  network_of(row) or "", f"{row.get('seconds', 0):.1f}"]
                  + [test["score"] for test in row["tests"]]
                  + [test["output"] for test in row["tests"]]
                  + [row.get("not_gradable") or row.get("error") or "",
@@ -272,6 +316,7 @@ def _summary(rows, settings, sandbox_note):
                                     + [f"sandbox: {flag}" for flag in row.get("tripwire") or []]))
             lines.append(f"- {markdown_cell(row['student'], 60)}: {markdown_cell(what, 400)}")
 
+    lines += networks_section(rows)
     lines += ["", "## Submissions, best test accuracy first", "",
               "| rank | student | score | accuracy | why points were lost |",
               "| --- | --- | --- | --- | --- |"]

@@ -3,13 +3,19 @@
     python -m grader.trusted_stage SETTINGS_JSON       (then, on standard input: CONFIG_PATH...)
 
 Started by each grading worker beside its first student stage, so that TensorFlow and the
-data load while the student's NN_model() is being built.  Then, for every line it reads —
-the path of a model config that the grader took out of a student stage's ``model.keras``
-and checked against the allowlist — it rebuilds the model in Keras' safe mode with fresh
-weights from the grader's seed, makes the homework's checks, and trains it the same way
-for everyone: the homework's optimizer and loss (SGD, categorical cross entropy; what the
+data load while the student's NN_model() is being built; it says first on which device it
+trains ({"device": "GPU" or "CPU"}).  Then, for every line it reads — the path of a model
+config that the grader took out of a student stage's ``model.keras`` and checked against
+the allowlist — it rebuilds the model in Keras' safe mode, makes the homework's checks, and
+reports the canonical network: the layers in data-flow order with everything that changes
+training and nothing else ({"network": {"hash", "description"}}).  It then reads one more
+line: "skip" when the grader already has this network's accuracy (from another submission
+or its cache), "train" otherwise.  Training rebuilds the canonical network with fresh
+weights from the grader's seed, in data-flow order, and trains it the same way for
+everyone: the homework's optimizer and loss (SGD, categorical cross entropy; what the
 student's compile() says is checked, not used), the grader's epochs, batch size and
-threads.  Then it measures the accuracy on the test images.  Results go, one JSON object
+threads; then it measures the accuracy on the test images.  So every submission of the
+same network gets the same accuracy, however it was written.  Results go, one JSON object
 a line, to the pipe whose descriptor is $GRADER_RESULT_FD, each model's ending with
 {"done": true}.
 """
@@ -22,7 +28,8 @@ import time
 import numpy as np
 
 from grader import spec
-from grader.checks import compiled_parts, model_checks, rebuild, trainable
+from grader.checks import (canonical_network, compiled_parts, describe_network, model_checks,
+                           network_hash, rebuild, rebuild_canonical, trainable)
 
 RESULT_FD_ENV_VAR = "GRADER_RESULT_FD"
 MAX_TRAINED_PARAMETERS = 4 * spec.PARAMETERS  # bigger models would hold the class up
@@ -42,8 +49,10 @@ def prepare(settings):
     if threads:
         tensorflow.config.threading.set_intra_op_parallelism_threads(threads)
         tensorflow.config.threading.set_inter_op_parallelism_threads(1)
-    for gpu in tensorflow.config.list_physical_devices("GPU"):
+    gpus = tensorflow.config.list_physical_devices("GPU")
+    for gpu in gpus:
         tensorflow.config.experimental.set_memory_growth(gpu, True)  # workers share the card
+    report(device="GPU" if gpus else "CPU")
     data = datasets.load("cifar10", settings["data"])
     train_size = settings.get("train_size") or len(data.x_train)
     inputs = {"x_train": datasets.flat_images(data.x_train[:train_size], settings["scale"]),
@@ -71,6 +80,14 @@ def grade(config, settings, keras, inputs):
         report(error=f"not trained: {model.count_params():,} parameters, more than "
                      f"{MAX_TRAINED_PARAMETERS:,} (the homework's network has {spec.PARAMETERS:,})")
         return
+    canonical = canonical_network(model, keras)
+    if canonical is not None:
+        report(network={"hash": network_hash(canonical), "description": describe_network(canonical)})
+        if sys.stdin.readline().strip() != "train":
+            return
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(settings["seed"])
+        model = rebuild_canonical(canonical, keras)
     start = time.perf_counter()
     try:
         probabilities = train_and_predict(model, settings, inputs)
@@ -94,7 +111,7 @@ def train_and_predict(model, settings, inputs):
 def main():
     settings = json.loads(sys.argv[1])
     keras, inputs = prepare(settings)
-    for line in sys.stdin:
+    for line in iter(sys.stdin.readline, ""):  # line by line: grade() reads its answer too
         with open(line.strip()) as file:
             config = json.load(file)
         try:

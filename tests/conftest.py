@@ -5,6 +5,7 @@ import http.server
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 
 import numpy as np
@@ -12,6 +13,9 @@ import pytest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
+# The grader keeps trained networks' accuracies in a cache under $XDG_CACHE_HOME: the tests'
+# gradings start from an empty one of their own, never the machine's.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="nnlab-test-cache-")
 
 SHARED_DATA = os.path.join(REPO_ROOT, "..", "shared", "data")
 REAL_MNIST = os.path.join(SHARED_DATA, "mnist.npz")

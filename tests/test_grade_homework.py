@@ -35,7 +35,8 @@ needs_bubblewrap = pytest.mark.skipif(sandbox.bubblewrap_problem() is not None,
 LONG_NAME = "long_" + "x" * 245  # 250 characters: with ".json", longer than a file name may be
 HONEST = ["correct", "correct_try_imports", "correct_required_parameters", "correct_functional",
           "run_at_import", "prints_megabytes", "correct_cp949", "correct_bom", "correct_crlf",
-          "correct_handout", "correct_tensorflow_functions", "correct_2019_style"]
+          "correct_handout", "correct_tensorflow_functions", "correct_2019_style",
+          "correct_activation_layers", "correct_layers_built_backwards"]
 NOT_FILES = {"linked_to_classmate": "a symbolic link, not a file",
              "named_pipe": "not a regular file", "oversized": "a file of 1,200,000 bytes"}
 # sample -> (words of the error or of not_gradable, or None; checks that fail; trained?)

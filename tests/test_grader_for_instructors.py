@@ -94,6 +94,84 @@ def rows(out):
             for row in grades["submissions"]}
 
 
+THREE_NETWORKS = ("correct", "correct_functional", "correct_activation_layers", "not_compiled",
+                  "wrong_sizes", "wrong_activations")
+
+
+@pytest.fixture(scope="module")
+def three_networks(tmp_path_factory):
+    """A class of six files that build three distinct networks (four the homework's)."""
+    folder = tmp_path_factory.mktemp("networks")
+    submissions = folder / "submissions"
+    submissions.mkdir()
+    for name in THREE_NETWORKS:
+        shutil.copy(os.path.join(SAMPLES, name + ".py"), submissions / f"{name}.py")
+    data = write_npz(folder / "cifar10.npz",
+                     generated_arrays((32, 32, 3), train_size=200, test_size=100))
+    return folder, submissions, data
+
+
+def trainings_line(run):
+    """The last progress line's count of trainings ("3 trainings done, 1 from the cache")."""
+    last = [line for line in run.stdout.splitlines() if line.startswith("[")][-1]
+    return last.rsplit("; ", 1)[-1]
+
+
+def test_each_distinct_network_is_trained_once_and_kept_for_later_runs(three_networks):
+    folder, submissions, data = three_networks
+    cache = folder / "cache"
+
+    def run(out, *extra):
+        graded = grade(submissions, "--data", data, "--epochs", 1, "--out", folder / out,
+                       "--cache", cache, *extra)
+        assert graded.returncode == 0, graded.stderr
+        return graded
+
+    first = run("first")
+    assert trainings_line(first) == "3 trainings done"
+    grades = json.load(open(folder / "first" / "grades.json"))["submissions"]
+    assert sum(row["network"]["trained"] == "here" for row in grades) == 3
+    homework = [row for row in grades if row["student"] != "wrong_sizes"
+                and row["student"] != "wrong_activations"]
+    assert len({row["network"]["hash"] for row in homework}) == 1
+    assert len({row["accuracy"] for row in homework}) == 1
+    assert {row["same_network_as"] for row in homework} == {3}
+    summary = (folder / "first" / "summary.md").read_text()
+    assert "3 distinct networks, each trained once" in summary
+    assert "Dense 3000 sigmoid \\> Dense 2000 sigmoid \\> Dense 10 softmax | 4 |" in summary
+
+    again = run("again")  # next week, into a new folder: nothing to train
+    assert trainings_line(again) == "0 trainings done, 3 from the cache"
+    assert rows(folder / "again") == rows(folder / "first")
+    assert trainings_line(run("longer", "--epochs", 2)) == "3 trainings done"
+    assert trainings_line(run("seeded", "--seed", 7)) == "3 trainings done"
+
+    entries = sorted(cache.glob("*.json"))
+    assert len(entries) == 9
+    first_settings = [entry for entry in entries if json.loads(entry.read_text())["key"]["epochs"]
+                      == 1 and json.loads(entry.read_text())["key"]["seed"] != 7]
+    first_settings[0].write_text('{"key": "damaged')
+    assert trainings_line(run("repaired", "--regrade")).startswith("1 training done")
+    assert trainings_line(run("none", "--no-cache")) == "3 trainings done"
+
+
+def test_shards_share_the_cache_and_unconfined_grading_keeps_none(three_networks):
+    folder, submissions, data = three_networks
+    cache = folder / "shard-cache"
+    shards = [grade(submissions, "--data", data, "--epochs", 1, "--out", folder / "shards",
+                    "--cache", cache, "--shard", f"{part}/2") for part in (1, 2)]
+    assert [run.returncode for run in shards] == [0, 0], shards[-1].stderr
+    assert trainings_line(shards[0]) == "2 trainings done"  # correct, wrong_activations, ...
+    assert trainings_line(shards[1]) == "1 training done, 1 from the cache"  # ... reused here
+    unconfined_cache = folder / "unconfined-cache"
+    run = grade(submissions, "--data", data, "--epochs", 1, "--out", folder / "unconfined",
+                "--cache", unconfined_cache, "--sandbox", "process", "--unconfined")
+    assert run.returncode == 0, run.stderr
+    assert trainings_line(run) == "3 trainings done"
+    assert not unconfined_cache.exists()  # a submission could have written it
+    assert "trainings were shared within this run only" in run.stdout
+
+
 def test_shards_workers_and_report_only_give_the_rows_of_one_run(small_class):
     folder, submissions, data = small_class
     settings = ["--data", data, "--epochs", 1, "--timeout", 120]

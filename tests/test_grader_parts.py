@@ -636,3 +636,133 @@ def test_the_trusted_code_is_verified_before_every_start(tmp_path, monkeypatch):
     stage = grade.TrustedStage({}, None, (files, fingerprint))
     with pytest.raises(grade.GraderChanged):
         stage.start()
+
+
+def homework_written_many_ways():
+    """The homework's network as students write it: configs as the student stage saves them."""
+    import keras
+    import tensorflow as tf
+    from keras import layers
+
+    def compiled(model, **options):
+        model.compile(**{"loss": "categorical_crossentropy", "optimizer": "sgd", **options})
+        return json.loads(json.dumps(keras.saving.serialize_keras_object(model)))
+
+    inputs = keras.Input((spec.INPUT_SIZE,))
+    functional = keras.Model(inputs, layers.Dense(10, activation="softmax")(
+        layers.Dense(2000, activation="sigmoid")(layers.Dense(3000, activation="sigmoid")(inputs))))
+    last, middle, first = (layers.Dense(10, activation="softmax"),
+                           layers.Dense(2000, activation="sigmoid"),
+                           layers.Dense(3000, activation="sigmoid"))  # built output first
+    inputs = keras.Input((spec.INPUT_SIZE,))
+    backwards = keras.Model(inputs, last(middle(first(inputs))))
+    tf_keras = tf.keras.Sequential([tf.keras.Input((spec.INPUT_SIZE,)),
+                                    tf.keras.layers.Dense(3000, activation=tf.nn.sigmoid),
+                                    tf.keras.layers.Dense(2000, activation=tf.sigmoid),
+                                    tf.keras.layers.Dense(10, activation=tf.nn.softmax)])
+    return {
+        "Sequential": compiled(keras.Sequential([
+            keras.Input((spec.INPUT_SIZE,)), layers.Dense(3000, activation="sigmoid"),
+            layers.Dense(2000, activation="sigmoid"), layers.Dense(10, activation="softmax")])),
+        "functional": compiled(functional),
+        "layers made output first": compiled(backwards),
+        "Activation layers": compiled(keras.Sequential([
+            keras.Input((spec.INPUT_SIZE,)), layers.Dense(3000), layers.Activation("sigmoid"),
+            layers.Dense(2000), layers.Activation("sigmoid"), layers.Dense(10),
+            layers.Softmax()]), loss="CategoricalCrossentropy", optimizer="adam"),
+        "tf.keras and TensorFlow's functions": compiled(tf_keras),
+    }
+
+
+def canonical_of(config):
+    import keras
+    from grader.checks import canonical_network, rebuild
+    model, _ = rebuild(model_config.with_keras_names(config), keras)  # as the grader reads it
+    return canonical_network(model, keras)
+
+
+def test_the_same_network_however_written_is_one_canonical_network_trained_alike():
+    import keras
+    import numpy as np
+    from grader.checks import describe_network, network_hash, rebuild_canonical
+    from grader.trusted_stage import train_and_predict
+
+    rng = np.random.default_rng(0)
+    inputs = {"x_train": rng.random((64, spec.INPUT_SIZE), dtype=np.float32),
+              "y_train": np.eye(10, dtype=np.float32)[np.arange(64) % 10],
+              "x_test": rng.random((16, spec.INPUT_SIZE), dtype=np.float32)}
+    settings = {"optimizer": spec.OPTIMIZER, "batch_size": 32, "epochs": 1}
+    predictions, hashes = {}, {}
+    for way, config in homework_written_many_ways().items():
+        canonical = canonical_of(config)
+        hashes[way] = network_hash(canonical)
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(1)
+        predictions[way] = train_and_predict(rebuild_canonical(canonical, keras), settings, inputs)
+    assert len(set(hashes.values())) == 1, hashes
+    assert describe_network(canonical) == \
+        "Dense 3000 sigmoid > Dense 2000 sigmoid > Dense 10 softmax"
+    for way, scores in predictions.items():
+        np.testing.assert_array_equal(scores, predictions["Sequential"], err_msg=way)
+
+
+def test_networks_that_really_differ_stay_distinct():
+    import keras
+    from keras import layers
+    from grader.checks import describe_network, network_hash
+
+    def network(*hidden):
+        model = keras.Sequential([keras.Input((spec.INPUT_SIZE,)), *hidden,
+                                  layers.Dense(10, activation="softmax")])
+        return canonical_of(json.loads(json.dumps(keras.saving.serialize_keras_object(model))))
+
+    variants = {
+        "homework": network(layers.Dense(3000, activation="sigmoid"),
+                            layers.Dense(2000, activation="sigmoid")),
+        "relu": network(layers.Dense(3000, activation="relu"),
+                        layers.Dense(2000, activation="sigmoid")),
+        "initializer": network(layers.Dense(3000, activation="sigmoid",
+                                            kernel_initializer="he_normal"),
+                               layers.Dense(2000, activation="sigmoid")),
+        "dropout 0.2": network(layers.Dense(3000, activation="sigmoid"), layers.Dropout(0.2),
+                               layers.Dense(2000, activation="sigmoid")),
+        "dropout 0.3": network(layers.Dense(3000, activation="sigmoid"), layers.Dropout(0.3),
+                               layers.Dense(2000, activation="sigmoid")),
+        "no bias": network(layers.Dense(3000, activation="sigmoid", use_bias=False),
+                           layers.Dense(2000, activation="sigmoid")),
+    }
+    hashes = {name: network_hash(canonical) for name, canonical in variants.items()}
+    assert len(set(hashes.values())) == len(variants), hashes
+    assert describe_network(variants["initializer"]).startswith("Dense 3000 sigmoid *")
+    assert describe_network(variants["dropout 0.2"]) == \
+        "Dense 3000 sigmoid > Dropout 0.2 > Dense 2000 sigmoid > Dense 10 softmax"
+
+
+def test_the_trainings_cache_keeps_only_what_matches(tmp_path):
+    from grader.trainings import Trainings
+    data = tmp_path / "data.npz"
+    data.write_bytes(b"the data")
+    settings = {"seed": 1, "epochs": 1, "batch_size": 100, "train_size": None, "scale": False,
+                "threads": 1, "optimizer": "sgd", "data": str(data)}
+    first = Trainings(settings, str(tmp_path / "cache"))
+    assert first.claim("a" * 12, "CPU") is None  # nobody has trained it: this caller does
+    first.publish("a" * 12, "CPU", {"accuracy": 0.25, "train_seconds": 3.0, "error": None})
+    assert first.claim("a" * 12, "CPU")["source"] == "another submission"
+    again = Trainings(settings, str(tmp_path / "cache"))
+    assert again.claim("a" * 12, "CPU") == {"accuracy": 0.25, "train_seconds": 3.0,
+                                            "error": None, "source": "the cache"}
+    assert again.claim("a" * 12, "GPU") is None  # another device: other numbers
+    for changed in ({"epochs": 2}, {"train_size": 500}, {"seed": 2}, {"scale": True}):
+        assert Trainings(dict(settings, **changed), str(tmp_path / "cache")).claim(
+            "a" * 12, "CPU") is None, changed
+    data.write_bytes(b"other data")
+    assert Trainings(settings, str(tmp_path / "cache")).claim("a" * 12, "CPU") is None
+    data.write_bytes(b"the data")
+    (entry,) = (tmp_path / "cache").glob("*.json")
+    for damage in ("", "{", '{"key": {}, "accuracy": 0.99}', json.dumps(
+            dict(json.loads(entry.read_text()), accuracy=7.0))):
+        saved = entry.read_text()
+        entry.write_text(damage)
+        assert Trainings(settings, str(tmp_path / "cache")).claim("a" * 12, "CPU") is None
+        entry.write_text(saved)
+    assert Trainings(settings, None).claim("a" * 12, "CPU") is None  # no cache: within a run
