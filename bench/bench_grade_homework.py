@@ -7,7 +7,9 @@
    The grader's fixed costs (its data check, the sandboxed student stage, a second
    TensorFlow start) weigh on tiny trainings and fade on real ones: the default is the whole
    training set for one epoch.
-2. Four correct submissions graded with --workers 2 against --workers 1, each on
+2. Four correct submissions, each with its own seeded initializer (four distinct networks,
+   each trained: the grader trains a network once), graded with --workers 2 against
+   --workers 1, each on
    --scaling-train-size images for one epoch and --scaling-threads threads (the grader's
    default, 1) in both runs (target <= 0.70).  Every submission trains on the same number of
    threads whatever the number of workers, so that its grade does not depend on it: workers
@@ -55,8 +57,16 @@ def main():
         shutil.copy(CORRECT, os.path.join(one, "student.py"))
         four = os.path.join(scratch, "four")
         os.makedirs(four)
-        for name in ("a", "b", "c", "d"):
-            shutil.copy(CORRECT, os.path.join(four, f"{name}.py"))
+        with open(CORRECT, encoding="utf-8") as file:
+            correct = file.read()
+        for seed in range(4):  # four distinct networks of one size: the grader trains each
+            with open(os.path.join(four, f"seed{seed}.py"), "w", encoding="utf-8") as file:
+                file.write(correct.replace(
+                    'activation="softmax")', f'activation="softmax", '
+                    f'kernel_initializer=GlorotUniform(seed={seed}))').replace(
+                    "from tensorflow.keras import Input",
+                    "from tensorflow.keras import Input\nfrom tensorflow.keras.initializers "
+                    "import GlorotUniform"))
 
         if args.part != "2":
             single(args, one, cifar, settings, scratch)
@@ -69,6 +79,7 @@ def single(args, one, cifar, settings, scratch):
     print(f"1. Grading one submission against training it directly, both on {threads} threads")
     times = alternate({
         "grader": [PYTHON, "cifar/grade_homework.py", one, "--workers", "1", "--regrade",
+                   "--no-cache",
                    "--threads", str(threads), "--out", os.path.join(scratch, "grades-one"),
                    *settings],
         "bare Keras": [PYTHON, "bench/bare_keras_cifar.py", cifar, str(args.epochs),
@@ -84,6 +95,7 @@ def scaling(args, four, cifar, small, scratch):
                        str(args.scaling_train_size), "test"])
     times = alternate({
         **{f"{workers} worker(s)": [PYTHON, "cifar/grade_homework.py", four, "--regrade",
+                                    "--no-cache",
                                     "--workers", str(workers),
                                     "--out", os.path.join(scratch, f"grades-{workers}"), *small]
            for workers in (2, 1)},
