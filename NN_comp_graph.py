@@ -90,32 +90,11 @@ def NN_comp_graph_with_hidden_layer(x_in, y_in, hidden_units=size_hidden, activa
     b_hidden = tf.Variable(tf.zeros([hidden_units]), name="b_hidden")
     w = _weights([hidden_units, size_out], init, name="w")
     b = tf.Variable(tf.zeros([size_out]), name="b")
-    x_in = tf.cast(x_in, tf.float32)
-    if init == "zeros":
-        z = _unit_by_unit(x_in, w_hidden, b_hidden, w, getattr(tf.nn, activation)) + b
-    else:
-        h = getattr(tf.nn, activation)(tf.matmul(x_in, w_hidden) + b_hidden, name="h")
-        # h = tf.nn.relu(tf.matmul(x_in, w_hidden) + b_hidden)  # the slide's alternative: --activation relu
-        z = tf.matmul(h, w) + b
+    h = getattr(tf.nn, activation)(tf.matmul(tf.cast(x_in, tf.float32), w_hidden) + b_hidden,
+                                   name="h")
+    # h = tf.nn.relu(tf.matmul(x_in, w_hidden) + b_hidden)  # the slide's alternative: --activation relu
+    z = tf.matmul(h, w) + b
     return _output_layer(z, y_in, optimizer, learning_rate, cost)
-
-
-def _unit_by_unit(x_in, w_hidden, b_hidden, w, activation):
-    """activation(x W1 + b1) W2, each hidden unit computed by exactly the same arithmetic.
-
-    Equal units must stay equal, as the lecture says.  A fast matrix product does not
-    promise that: on common processors it handles the last columns of a 100-wide layer in
-    a separate loop that rounds differently, and training amplifies that last-digit
-    difference until a few units split off (on MNIST, 58% accuracy instead of 36%).  Here
-    every unit is its own product of the same shapes, and the batch is padded with zero
-    images to a multiple of 16 so that the vector instructions treat every unit alike.
-    """
-    batch = tf.shape(x_in)[0]
-    x_padded = tf.pad(x_in, [[0, tf.math.floormod(-batch, 16)], [0, 0]])
-    per_unit_weights = tf.transpose(w_hidden)[:, :, None]  # [units, 784, 1]
-    h = activation(tf.matmul(x_padded[None], per_unit_weights) + b_hidden[:, None, None])
-    tf.transpose(h[:, :batch, 0], name="h")  # [batch, units], as in the other branch
-    return tf.reduce_sum(tf.matmul(h, w[:, None, :]), axis=0)[:batch]
 
 
 # The network Train_NN.py builds: edit this line (or pass --hidden) to switch.

@@ -70,7 +70,7 @@ def main(argv=None):
         else:
             hidden, biases = sess.run([NN_comp_graph.variable("w_hidden"),
                                        NN_comp_graph.variable("b_hidden")])
-            report.print_hidden_units(hidden, biases)
+            report.print_hidden_units(hidden, biases, notes["options"].get("init") == "zeros")
 
         # 5. Pictures: which classes get confused, the mistakes, and what the weights learned.
         if args.pictures:

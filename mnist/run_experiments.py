@@ -35,6 +35,8 @@ REFERENCE = ["--solution", "grader/reference_solution.py"]
 EXPERIMENTS = [
     ("course softmax (zero init, sgd)", TF1, [], ["--steps", "300"], False),
     ("hidden layer, zero init", TF1, ["--hidden"], ["--steps", "300"], False),
+    ("hidden layer, zero init, on exact arithmetic", TF1, ["--hidden", "--exact-symmetry"],
+     ["--steps", "300"], False),
     ("hidden layer, Glorot init", TF1, ["--hidden", "--init", "glorot"], ["--steps", "300"], False),
     ("hidden layer, Glorot, ReLU", TF1, ["--hidden", "--init", "glorot", "--activation", "relu"],
      ["--steps", "300"], False),
@@ -85,12 +87,15 @@ def shortened(flags, quick):
     return kept + quick
 
 
+class Failed(Exception):
+    """One experiment's script failed: its last line says why."""
+
+
 def run(command, env):
-    """Run one script; its output, or a one-line error naming the command."""
+    """Run one script; its output, or Failed with the script's last line."""
     result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["(no message)"])[-1]
-        raise SystemExit(f"error: `{' '.join(command[1:])}` failed: {last}")
+        raise Failed((result.stderr.strip().splitlines() or ["(no message)"])[-1])
     return result.stdout
 
 
@@ -108,7 +113,7 @@ def test_accuracy_curve(logdir):
 
 def main(argv=None):
     parser, args = parse_args(argv)
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg")  # no window waits to be closed
     for name, variable in (("mnist", "MNIST_DATA"), ("fashion_mnist", "FASHION_MNIST_DATA"),
                            ("cifar10", "CIFAR10_DATA")):
         if getattr(args, name):
@@ -119,7 +124,7 @@ def main(argv=None):
     chosen = [experiment for experiment in EXPERIMENTS if args.all or not experiment[4]]
     folder = os.path.join(args.out, "experiments")
     os.makedirs(folder, exist_ok=True)
-    rows, curves = [], {}
+    rows, curves, failures = [], {}, []
     with tempfile.TemporaryDirectory(prefix="experiments-") as logs:
         for number, (name, (train, test, extension), flags, quick, _) in enumerate(chosen, 1):
             model = os.path.join(folder, f"experiment{number}{extension}")
@@ -129,9 +134,14 @@ def main(argv=None):
             print(f"[{number}/{len(chosen)}] {name}: {' '.join(command)}", flush=True)
             start = time.perf_counter()
             extra = ["--logdir", logdir] if train == TF1[0] else []
-            run([sys.executable, train, *flags, "--model", model, *extra], env)
-            tested = run([sys.executable, test, "--model", model, "--samples", "0",
-                          "--no-pictures"], env)
+            try:
+                run([sys.executable, train, *flags, "--model", model, *extra], env)
+                tested = run([sys.executable, test, "--model", model, "--samples", "0",
+                              "--no-pictures"], env)
+            except Failed as why:  # the others still run, and this one's row says why
+                failures.append((name, " ".join(command), str(why)))
+                print(f"    failed: {why}", flush=True)
+                continue
             seconds = time.perf_counter() - start
             accuracies = dict(ACCURACY.findall(tested))
             rows.append((name, " ".join(command), float(accuracies["training"]),
@@ -144,14 +154,22 @@ def main(argv=None):
              "| --- | --- | --- | --- | --- |"]
     table += [f"| {name} | `{command}` | {train:.2%} | {test:.2%} | {seconds:.0f} |"
               for name, command, train, test, seconds in rows]
+    table += [f"| {name} | `{command}` | failed: {why.replace('|', '/')} | – | – |"
+              for name, command, why in failures]
     with open(os.path.join(args.out, "experiments.md"), "w") as file:
         file.write(f"# The lecture's experiments{' (--quick)' if args.quick else ''}\n\n"
                    f"Written by `python mnist/run_experiments.py{' --quick' if args.quick else ''}"
                    f"{' --all' if args.all else ''}`; each command was followed by its test "
                    "script, whose accuracies these are.\n\n" + "\n".join(table) + "\n")
     print(f"Table written to {os.path.join(args.out, 'experiments.md')}")
-    plots.save(plots.experiments(rows, curves), os.path.join(args.out, "experiments.png"))
-    plots.show_saved()
+    if rows:
+        plots.save(plots.experiments(rows, curves, args.quick),
+                   os.path.join(args.out, "experiments.png"))
+        plots.show_saved()
+    if failures:
+        raise SystemExit(f"error: {len(failures)} of {len(chosen)} experiments failed "
+                         f"({'; '.join(f'{name}: {why}' for name, _, why in failures)}); "
+                         "the others are in experiments.md")
 
 
 if __name__ == "__main__":

@@ -176,6 +176,11 @@ def network(hidden_units=None, model_choice=None, tf1=False):
                                help="initial weights: the course's zeros, or Glorot-uniform random")
             group.add_argument("--cost", choices=COSTS, default="sum",
                                help="cross entropy summed over the batch (course) or averaged")
+            group.add_argument("--exact-symmetry", action="store_true",
+                               help="compute every hidden unit by exactly the same arithmetic "
+                                    "(not the slide's tf.matmul, whose rounding can split equal "
+                                    "units apart): what zero initial weights do on exact "
+                                    "arithmetic (with --hidden)")
     return add
 
 
@@ -294,6 +299,11 @@ def chosen_network(parser, args, chosen, with_hidden, without_hidden, keywords):
     that builder cannot use is an error, not silently ignored."""
     builder = {None: chosen, True: with_hidden, False: without_hidden}[args.hidden]
     options = {name: getattr(args, name) for name in keywords(builder)}
+    if getattr(args, "exact_symmetry", False):
+        if builder is not with_hidden:
+            parser.error("argument --exact-symmetry: needs the hidden-layer network (--hidden)")
+        from nnlab import exact_symmetry
+        builder = exact_symmetry.NN_comp_graph_with_hidden_layer
     for name in ("hidden_units", "activation"):
         if name not in options and getattr(args, name) != parser.get_default(name):
             parser.error(f"argument --{name.replace('_', '-')}: needs the hidden-layer network "

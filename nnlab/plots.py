@@ -172,11 +172,11 @@ def hidden_units(weights, image_shape=(28, 28), limit=100):
     return figure
 
 
-def experiments(rows, curves):
+def experiments(rows, curves, quick=False):
     """run_experiments.py's picture: test accuracies side by side, and TF1 test-accuracy curves.
 
     `rows`: (name, command, train accuracy, test accuracy, seconds); `curves`: name -> (steps,
-    test accuracies)."""
+    test accuracies); `quick`: the runs were shortened (--quick), which the titles say."""
     plt = pyplot()
     figure, (bars, lines) = plt.subplots(1, 2, figsize=(13, 0.45 * len(rows) + 2),
                                          gridspec_kw={"width_ratios": [3, 2]})
@@ -185,7 +185,8 @@ def experiments(rows, curves):
     bars.barh(names, tests, color="tab:blue")
     for position, value in enumerate(tests):
         bars.text(value + 0.01, position, f"{value:.1%}", va="center", fontsize=8)
-    bars.set(xlim=(0, 1.1), xlabel="test accuracy", title="The lecture's experiments")
+    bars.set(xlim=(0, 1.1), xlabel="test accuracy",
+             title="The lecture's experiments" + (" (--quick: shortened runs)" if quick else ""))
     for name, (steps, values) in curves.items():
         lines.plot(steps, values, marker="o" if len(steps) <= 30 else None, markersize=3,
                    label=name)

@@ -36,14 +36,21 @@ def unit_groups(weights, biases, tolerance=1e-6):
     return sorted(counts, reverse=True)
 
 
-def print_hidden_units(weights, biases):
-    """The lecture's puzzle in one line, e.g. "hidden units: 100, distinct: 100"."""
-    groups = unit_groups(weights, biases)
-    line = f"hidden units: {weights.shape[1]}, distinct: {len(groups)}"
-    if len(groups) == 1 and weights.shape[1] > 1:
-        line += " (all identical: they started equal and always got equal gradients)"
-    elif groups[0] > 1:
-        line += f" ({groups[0]} of them identical)"
+def print_hidden_units(weights, biases, zero_init=False):
+    """The lecture's puzzle in one line: how many of the hidden units are really different,
+    e.g. "hidden units: 100 in 2 groups of identical units (96 + 4): ..."."""
+    groups, count = unit_groups(weights, biases), weights.shape[1]
+    if len(groups) == count:
+        line = f"hidden units: {count}, all distinct"
+    else:
+        sizes = " + ".join(map(str, groups[:6])) + (" + …" if len(groups) > 6 else "")
+        line = (f"hidden units: {count} in 1 group of identical units" if len(groups) == 1 else
+                f"hidden units: {count} in {len(groups)} groups of identical units ({sizes})")
+        if zero_init and len(groups) == 1:
+            line += ": zero initial weights keep units identical"
+        elif zero_init:
+            line += (": zero initial weights keep units identical, only rounding split some "
+                     "apart")
     print(line)
 
 

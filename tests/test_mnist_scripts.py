@@ -109,6 +109,7 @@ def test_epochs_and_same_seed_give_the_same_numbers(run_script, mnist_npz, tmp_p
     (["--steps", "3", "--epochs", "1"], ["not allowed with argument"]),
     (["--optimizer", "rmsprop"], ["invalid choice"]),
     (["--activation", "relu"], ["--activation: needs the hidden-layer network (--hidden)"]),
+    (["--exact-symmetry"], ["--exact-symmetry: needs the hidden-layer network (--hidden)"]),
     (["--learning-rate", "0"], ["greater than 0"]),
     (["--learning-rate", "inf"], ["must be a finite number greater than 0, not inf"]),
     (["--learning-rate", "nan"], ["must be a finite number greater than 0, not nan"]),

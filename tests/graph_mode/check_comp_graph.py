@@ -8,7 +8,7 @@ import pytest
 
 import NN_comp_graph
 from conftest import generated_arrays
-from nnlab import datasets
+from nnlab import datasets, exact_symmetry
 
 tf = NN_comp_graph.tf
 
@@ -78,12 +78,22 @@ def test_training_on_generated_data_learns(optimizer):
     assert before < 0.2 and after > 0.8
 
 
+def test_the_lessons_hidden_layer_is_the_slides_matmul():
+    for init in ("zeros", "glorot"):
+        with tf.Graph().as_default() as graph:
+            build(NN_comp_graph.NN_comp_graph_with_hidden_layer, init=init)
+            types = [op.type for op in graph.get_operations()]
+            h = NN_comp_graph.node("h")
+        assert types.count("MatMul") >= 2 and "BatchMatMulV2" not in types
+        assert h.op.type == "Sigmoid" and h.op.inputs[0].op.inputs[0].op.type == "MatMul"
+
+
 @pytest.mark.parametrize("hidden_units, batch_size", [(100, 100), (97, 37), (300, 50), (13, 1)])
-def test_hidden_layer_with_zero_init_keeps_all_units_exactly_equal(hidden_units, batch_size):
+def test_exact_symmetry_keeps_all_zero_initialised_units_exactly_equal(hidden_units, batch_size):
     # Widths and batches a plain matrix product splits: 100 = 96 + 4 columns, 97, odd batches.
     x_train, y_train, _, _ = small_data()
     with tf.Graph().as_default(), tf.Session() as sess:
-        x_in, y_in, _, train = build(NN_comp_graph.NN_comp_graph_with_hidden_layer,
+        x_in, y_in, _, train = build(exact_symmetry.NN_comp_graph_with_hidden_layer,
                                      hidden_units=hidden_units)
         sess.run(tf.global_variables_initializer())
         for step in range(150):
@@ -98,12 +108,13 @@ def test_hidden_layer_with_zero_init_keeps_all_units_exactly_equal(hidden_units,
     assert (w == w[:1]).all()
 
 
-def test_hidden_output_node_is_one_row_per_image_for_either_init():
+@pytest.mark.parametrize("builder", [NN_comp_graph.NN_comp_graph_with_hidden_layer,
+                                     exact_symmetry.NN_comp_graph_with_hidden_layer])
+def test_hidden_output_node_is_one_row_per_image_for_either_init(builder):
     x_train, _, _, _ = small_data()
     for init in ("zeros", "glorot"):
         with tf.Graph().as_default(), tf.Session() as sess:
-            x_in, _, _, _ = build(NN_comp_graph.NN_comp_graph_with_hidden_layer, init=init,
-                                  hidden_units=7)
+            x_in, _, _, _ = build(builder, init=init, hidden_units=7)
             sess.run(tf.global_variables_initializer())
             hidden = sess.run(NN_comp_graph.node("h"), {x_in: x_train[:5]})
         assert hidden.shape == (5, 7)
