@@ -19,11 +19,17 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
-from nnlab import cli, datasets
-from nnlab.homework import build_model
-from nnlab.paths import default_model_path
-from nnlab.quiet_tensorflow import import_tensorflow
-from nnlab.training import fit_options, run_training, save_keras_training
+try:
+    from nnlab import cli, datasets
+    from nnlab.homework import build_model
+    from nnlab.paths import default_model_path
+    from nnlab.quiet_tensorflow import import_tensorflow
+    from nnlab.training import fit_options, run_training, save_keras_training
+except ModuleNotFoundError as missing:  # this file alone, away from the suite
+    if missing.name != "nnlab":
+        raise
+    sys.exit("Train_NN_cifar.py: error: run this file from the suite's cifar/ folder: it needs "
+             "the suite's nnlab/ package (hand in this file alone)")
 
 import_tensorflow()  # TensorFlow's start-up noise hidden; then the 2019 handout's imports
 import keras

@@ -192,13 +192,20 @@ def landlock_problem():
     return probe("landlock")
 
 
+def launcher_problem():
+    """None where launcher.py can limit a stage (Linux); else why not."""
+    return None if sys.platform.startswith("linux") else "its limits need Linux"
+
+
 def landlock_abi():
+    if not sys.platform.startswith("linux"):
+        return 0
     sys.path.insert(0, GRADER_DIR)
     try:
         from launcher import landlock_abi as abi
     finally:
         sys.path.remove(GRADER_DIR)
-    return abi() if sys.platform.startswith("linux") else 0
+    return abi()
 
 
 def landlock_rules(folder):
@@ -277,6 +284,8 @@ def stage_command(mode, folder, memory_mb, timeout, env, owner=None):
         launcher = os.path.join(GRADER_DIR, "launcher.py")
         stage = os.path.join(GRADER_DIR, "student_stage.py")
         prefix = []
+        if launcher_problem():  # macOS, Windows: a plain child process, its time still limited
+            return [sys.executable, "-I", stage, SUBMISSION_NAME]
     one_process = "0" if seccomp_problem() else "1"
     confined = json.dumps(confinement(mode, folder, owner))
     return prefix + [sys.executable, "-I", launcher, str(memory_mb), str(timeout),
@@ -292,6 +301,8 @@ def run_student_stage(mode, folder, timeout, memory_mb, owner=None):
            "TF_CPP_MIN_LOG_LEVEL": "3", "TF_NUM_INTRAOP_THREADS": "1",
            "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
     command = stage_command(mode, folder, memory_mb, timeout, env, owner)
+    if launcher_problem():
+        env["SYSTEMROOT"] = os.environ.get("SYSTEMROOT", "")  # Windows' Python needs it
     if mode == "bwrap":  # bubblewrap itself (pid 1 inside) sees only what it needs
         return run_limited(command, folder, {"PATH": env["PATH"], "LANG": env["LANG"]}, timeout)
     return run_limited(command, folder, env, timeout, folder_limit=PROCESS_FOLDER_BYTES)
@@ -320,7 +331,7 @@ def run_limited(command, cwd, env, timeout, memory_watch_mb=0, folder_limit=0):
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+                               start_new_session=hasattr(os, "killpg"))
     output = CappedReader(process.stdout, limit=MAX_OUTPUT_BYTES)
     timed_out = memory_exceeded = folder_exceeded = output_exceeded = False
     try:
@@ -343,7 +354,10 @@ def run_limited(command, cwd, env, timeout, memory_watch_mb=0, folder_limit=0):
                 pass
     finally:
         try:
-            os.killpg(process.pid, signal.SIGKILL)
+            if hasattr(os, "killpg"):
+                os.killpg(process.pid, signal.SIGKILL)
+            else:  # Windows: no process groups
+                process.kill()
         except (ProcessLookupError, PermissionError):
             pass
         process.wait()

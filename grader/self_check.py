@@ -10,6 +10,7 @@ check passes.
 """
 
 import os
+import sys
 import tempfile
 import threading
 
@@ -39,18 +40,36 @@ def parse_args(argv=None):
     parser, args = cli.parse(__doc__, argv, flags)
     if not os.path.isfile(args.file):
         parser.error(f"argument FILE: {args.file} is not a file: give your Train_NN_cifar.py")
+    if args.file.lower().endswith(".ipynb"):
+        parser.error(f"argument FILE: {args.file} is a notebook: download it as a .py file "
+                     "(Jupyter: File > Download as > Python; Colab: File > Download > .py) "
+                     "and check that")
     return parser, args
 
 
 def import_keras(box):
-    from nnlab.quiet_tensorflow import import_tensorflow
-    import_tensorflow()
-    import keras
-    box.append(keras)
+    try:
+        from nnlab.quiet_tensorflow import import_tensorflow
+        import_tensorflow()
+        import keras
+        box.append(keras)
+    except BaseException as error:  # said by main(), not lost in this thread
+        box.append(error)
+
+
+def marks(stream):
+    """("✓", "✗"), or ("OK", "X") where the console cannot show them (cp949, cp1252...)."""
+    try:
+        "✓✗".encode(stream.encoding or "utf-8")
+        return "✓", "✗"
+    except (UnicodeEncodeError, LookupError):
+        return "OK", "X"
 
 
 def main(argv=None):
     parser, args = parse_args(argv)
+    sys.stdout.reconfigure(errors="replace")  # a Korean reason on a cp1252 console: "?", no crash
+    passed_mark, failed_mark = marks(sys.stdout)
     rubric = report.load_rubric(args.rubric)
     mode, _ = choose_sandbox(parser, args.sandbox, for_students=True)  # notes are for instructors
     where = {"bwrap": "in the bubblewrap sandbox", "user": "as an unprivileged user",
@@ -65,6 +84,10 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="check-") as private:
         built = build_in_sandbox(source, private, mode, args.timeout, args.memory)
     loader.join()
+    if isinstance(loaded[0], BaseException):
+        raise SystemExit(f"error: Keras cannot be loaded here ({type(loaded[0]).__name__}: "
+                         f"{loaded[0]}): run `pip install -r requirements.txt` in the suite's "
+                         "environment")
     flags = flags_in(source)
 
     checks, problem = [], built.not_gradable or built.error(args.timeout, args.memory)
@@ -81,7 +104,8 @@ def main(argv=None):
         points = rubric["checks"].get(name, 0.0)
         ok, reason = passed.get(name, (False, "not checked: " + (problem or "")))
         earned += points if ok else 0.0
-        print(f"{'✓' if ok else '✗'} {name}: {reason}  ({points if ok else 0:g}/{points:g} points)")
+        print(f"{passed_mark if ok else failed_mark} {name}: {reason}  "
+              f"({points if ok else 0:g}/{points:g} points)")
     total = sum(rubric["checks"].values())
     accuracy = rubric["accuracy"]
     print(f"Checks: {earned:g}/{total:g} points. The other {accuracy['points']:g} come from the "
@@ -94,7 +118,7 @@ def main(argv=None):
     all_passed = not problem and len(checks) == len(spec.CHECK_NAMES) and \
         all(ok for _, ok, _ in checks)
     if problem:
-        print(f"✗ {problem}")
+        print(f"{failed_mark} {problem}")
     raise SystemExit(0 if all_passed and not flags else 1)
 
 

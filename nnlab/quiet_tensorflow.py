@@ -13,12 +13,42 @@ import sys
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LEGACY_KERAS_OFF = ("", "0", "false", "False", "no")
+
+
+def keras_on_tensorflow():
+    """Keras 3 on TensorFlow, the backend this suite is written for, whatever the machine's
+    settings say (KERAS_BACKEND=jax or torch, TF_USE_LEGACY_KERAS=1): each one overridden
+    is said in one line."""
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend != "tensorflow":
+        print(f"note: KERAS_BACKEND={backend} ignored: this suite runs Keras on TensorFlow",
+              file=sys.stderr)
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    if os.environ.get("TF_USE_LEGACY_KERAS", "") not in LEGACY_KERAS_OFF:
+        print("note: TF_USE_LEGACY_KERAS ignored: this suite is written for Keras 3",
+              file=sys.stderr)
+    os.environ.pop("TF_USE_LEGACY_KERAS", None)
+
+
+def not_installed(error):
+    """The one line for a Python without TensorFlow or Keras: which environment to activate."""
+    environments = [os.path.join(REPO_ROOT, name) for name in (".venv", "venv", "env")
+                    if os.path.isfile(os.path.join(REPO_ROOT, name, "pyvenv.cfg"))]
+    if environments and os.path.realpath(sys.prefix) != os.path.realpath(environments[0]):
+        activate = os.path.join(environments[0], "bin", "activate")
+        how = f"activate the suite's environment first (source {activate})"
+    else:
+        how = f"install the suite's packages: {sys.executable} -m pip install -r requirements.txt"
+    return f"error: {error.name} is not installed for {sys.executable}: {how}"
 
 
 def import_tensorflow():
     """Return the ``tensorflow`` module, imported with standard error silenced."""
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
+    keras_on_tensorflow()
     sys.stderr.flush()
     saved_stderr = os.dup(2)
     with tempfile.TemporaryFile(mode="w+b") as captured:
@@ -26,6 +56,11 @@ def import_tensorflow():
         try:
             import tensorflow
             import keras  # noqa: F401  (Keras 3 prints the same banner again on its first import)
+        except ModuleNotFoundError as error:
+            if error.name not in ("tensorflow", "keras"):
+                raise
+            os.dup2(saved_stderr, 2)
+            raise SystemExit(not_installed(error)) from None
         except BaseException:
             os.dup2(saved_stderr, 2)
             captured.seek(0)
