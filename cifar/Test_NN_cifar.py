@@ -44,6 +44,8 @@ def main(argv=None):
     # 1. Restore the trained model.
     model = load_keras_model(args.model, "Train_NN_cifar.py", input_size=3072)
     scale = notes.get("scale", False) if args.scale is None else args.scale
+    report.warn_if_unlike_training("--scale" if scale else "--no-scale", scale,
+                                   notes.get("scale", False), "pixels divided by 255", "raw pixels")
     train_size = args.train_size or notes.get("train_size")
 
     # 2. Load the data as it was fed in training.

@@ -24,7 +24,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import cli, plots
-from nnlab.paths import MODEL_DIR, REPO_ROOT
+from nnlab.paths import MODEL_DIR, REPO_ROOT, ensure_writable_folder
 
 TF1 = ("mnist/Train_NN.py", "mnist/Test_NN.py", ".ckpt")
 KERAS = ("mnist_keras/Train_NN_keras.py", "mnist_keras/Test_NN_keras.py", ".h5")
@@ -122,8 +122,7 @@ def main(argv=None):
                              "does not exist")
             env[variable] = os.path.abspath(getattr(args, name))
     chosen = [experiment for experiment in EXPERIMENTS if args.all or not experiment[4]]
-    folder = os.path.join(args.out, "experiments")
-    os.makedirs(folder, exist_ok=True)
+    folder = ensure_writable_folder(os.path.join(args.out, "experiments"), "--out DIR")
     rows, curves, failures = [], {}, []
     with tempfile.TemporaryDirectory(prefix="experiments-") as logs:
         for number, (name, (train, test, extension), flags, quick, _) in enumerate(chosen, 1):
@@ -168,8 +167,8 @@ def main(argv=None):
         plots.show_saved()
     if failures:
         raise SystemExit(f"error: {len(failures)} of {len(chosen)} experiments failed "
-                         f"({'; '.join(f'{name}: {why}' for name, _, why in failures)}); "
-                         "the others are in experiments.md")
+                         f"({'; '.join(name for name, _, _ in failures)}): their rows in "
+                         f"{os.path.join(args.out, 'experiments.md')} say why")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ import tempfile
 from nnlab import plots
 from nnlab.choices import (ACTIVATIONS, BUILDER_OPTIONS, COSTS, DATASETS, INITIALIZATIONS,
                            OPTIMIZERS)
-from nnlab.paths import ensure_model_folder
+from nnlab.paths import disk_space_for, ensure_model_folder
+
+KEPT = " (the model saved before, if any, is kept)"
 
 OPTION_CHECKS = {
     "hidden_units": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 100_000,
@@ -122,9 +124,10 @@ def save_tf1_checkpoint(session, saver, checkpoint, notes):
     name = os.path.basename(checkpoint)
     scratch = tempfile.mkdtemp(prefix=f".{name}.", dir=folder)
     try:
-        saver.save(session, os.path.join(scratch, name), write_state=False)
-        with open(os.path.join(scratch, name + ".json"), "w") as file:
-            json.dump(notes, file, indent=2)
+        with disk_space_for(checkpoint, "the checkpoint", KEPT):
+            saver.save(session, os.path.join(scratch, name), write_state=False)
+            with open(os.path.join(scratch, name + ".json"), "w") as file:
+                json.dump(notes, file, indent=2)
         produced = sorted(os.listdir(scratch), key=lambda file_name: file_name.endswith(".json"))
         for file_name in produced:
             os.replace(os.path.join(scratch, file_name), os.path.join(folder, file_name))
@@ -134,7 +137,21 @@ def save_tf1_checkpoint(session, saver, checkpoint, notes):
 
 
 def restore_tf1_checkpoint(session, saver, checkpoint, train_script, errors):
-    """Load the variables into `session`; `errors` is tf.errors (caught here to say what to do)."""
+    """Load the variables into `session`; `errors` is tf.errors (caught here to say what to do).
+    Every variable's shape is compared first: TensorFlow 2's restore would take a [100, 10]
+    matrix into a [784, 10] variable and fail only later, in 50 lines."""
+    from nnlab.quiet_tensorflow import import_tensorflow_v1
+    tf = import_tensorflow_v1()
+    try:
+        saved = dict(tf.train.list_variables(checkpoint))
+    except (errors.NotFoundError, errors.DataLossError, errors.InvalidArgumentError):
+        saved = {}
+    for variable in tf.global_variables():
+        name, shape = variable.op.name, variable.shape.as_list()
+        if name in saved and list(saved[name]) != shape:
+            raise SystemExit(f"error: the checkpoint {checkpoint} holds {name} of shape "
+                             f"{list(saved[name])}, but its notes ({checkpoint}.json) describe a "
+                             f"network whose {name} is {shape}: run {train_script} again")
     try:
         saver.restore(session, checkpoint)
     except (errors.NotFoundError, errors.InvalidArgumentError, errors.DataLossError,
@@ -169,13 +186,14 @@ def save_keras_model(model, path, notes):
     os.close(handle)
     try:
         os.remove(scratch)  # Keras refuses to overwrite some formats
-        with keras_warnings_silenced():
+        with keras_warnings_silenced(), disk_space_for(path, "the model", KEPT):
             model.save(scratch)
         os.replace(scratch, path)
     finally:
         if os.path.exists(scratch):
             os.remove(scratch)
-    write_notes(path, notes)
+    with disk_space_for(path, "the model's notes"):
+        write_notes(path, notes)
     plots.remove_test_pictures(path)
 
 
@@ -185,6 +203,11 @@ def load_keras_model(path, train_script, input_size, output_size=10):
 
     if not os.path.isfile(path):
         raise SystemExit(f"error: no trained model at {path}: run {train_script} first")
+    version = saved_by_keras(path)
+    if version and not version.startswith("3."):
+        raise SystemExit(f"error: {path} was saved by Keras {version} (the 2019 course used "
+                         f"Keras 2), which Keras 3 cannot load: run {train_script} again to "
+                         "train it anew")
     try:
         with keras_warnings_silenced():
             model = keras.models.load_model(path)
@@ -202,6 +225,19 @@ def load_keras_model(path, train_script, input_size, output_size=10):
         raise SystemExit(f"error: {path} was saved without compile(), so it was not made by "
                          f"{train_script}: run {train_script} again")
     return model
+
+
+def saved_by_keras(path):
+    """The Keras version an HDF5 (.h5) model file records, or None (another format, or none
+    recorded)."""
+    try:
+        import h5py
+        with h5py.File(path, "r") as file:
+            version = file.attrs.get("keras_version")
+    except (OSError, ValueError):
+        return None
+    return version.decode(errors="replace") if isinstance(version, bytes) else \
+        (version if isinstance(version, str) else None)
 
 
 def input_width(model):

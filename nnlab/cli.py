@@ -32,6 +32,15 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+class Given(argparse.Action):
+    """Stores the value and remembers that the flag was given (in `args.given`), so that a
+    flag given with its default value is not taken for a flag left out."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.given = getattr(namespace, "given", set()) | {self.dest}
+
+
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line, not a usage block."""
 
@@ -162,8 +171,8 @@ def network(hidden_units=None, model_choice=None, tf1=False):
                                help="the network with one hidden layer (--hidden) or without "
                                     f"(--no-hidden); default: the network chosen by {model_choice}")
             group.add_argument("--hidden-units", type=positive_int, default=hidden_units,
-                               help="units in the hidden layer (with --hidden)")
-        group.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid",
+                               action=Given, help="units in the hidden layer (with --hidden)")
+        group.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid", action=Given,
                            help="activation of the hidden layer" +
                                 (" (with --hidden)" if hidden_flag else "s"))
         group.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
@@ -305,7 +314,7 @@ def chosen_network(parser, args, chosen, with_hidden, without_hidden, keywords):
         from nnlab import exact_symmetry
         builder = exact_symmetry.NN_comp_graph_with_hidden_layer
     for name in ("hidden_units", "activation"):
-        if name not in options and getattr(args, name) != parser.get_default(name):
+        if name not in options and name in getattr(args, "given", ()):
             parser.error(f"argument --{name.replace('_', '-')}: needs the hidden-layer network "
                          "(--hidden)")
     return builder, options

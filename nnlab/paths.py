@@ -1,5 +1,7 @@
 """Where the suite keeps its files: the root model/ folder, whatever the current directory."""
 
+import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -41,3 +43,19 @@ def picture_path(model_path, name, folder=None):
     """
     stem = os.path.basename(model_path).replace(".", "_")
     return os.path.join(folder or os.path.dirname(os.path.abspath(model_path)), f"{stem}_{name}.png")
+
+
+@contextlib.contextmanager
+def disk_space_for(path, what, kept=""):
+    """Writing `what` to `path`: a full disk (or quota) ends in one line, not a traceback.
+    TensorFlow says it with its own ResourceExhaustedError, whose message is checked."""
+    try:
+        yield
+    except Exception as error:
+        full = (isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)) or \
+            "No space left on device" in str(error)
+        if not full:
+            raise
+        raise SystemExit(f"error: the disk is full: {what} could not be written to "
+                         f"{os.path.dirname(os.path.abspath(path))}{kept}; free some space or "
+                         "choose another place (--model PATH)") from None

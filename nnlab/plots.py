@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from nnlab.paths import ensure_writable_folder, picture_path
+from nnlab.paths import disk_space_for, ensure_writable_folder, picture_path
 
 STYLE = {"figure.dpi": 100, "font.size": 9, "axes.titlesize": 9, "image.cmap": "gray"}
 
@@ -44,7 +44,8 @@ def can_show():
 def save(figure, path):
     """Write `figure` as PNG to `path`, print where, and free it unless it will be shown."""
     ensure_writable(path)
-    figure.savefig(path, bbox_inches="tight")
+    with disk_space_for(path, f"the picture {os.path.basename(path)}"):
+        figure.savefig(path, bbox_inches="tight")
     print(f"Picture saved to {path}")
     if not can_show():
         pyplot().close(figure)
@@ -105,7 +106,7 @@ def training_curves(history, x_label):
     figure, (cost_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
     for name, (xs, ys) in history.items():
         axis = cost_axis if "cost" in name or "loss" in name else accuracy_axis
-        axis.plot(xs, ys, label=name, marker="o" if len(xs) <= 30 else None)
+        axis.plot(xs, ys, label=curve_label(name), marker="o" if len(xs) <= 30 else None)
     last = max((max(xs) for xs, _ in history.values() if xs), default=1)
     for axis, y_label in ((cost_axis, "cost"), (accuracy_axis, "accuracy")):
         axis.set_xlabel(x_label)
@@ -118,6 +119,13 @@ def training_curves(history, x_label):
             axis.legend()
     figure.tight_layout()
     return figure
+
+
+def curve_label(name):
+    """A curve's name in the course's words: Keras' "loss" is the slides' cost, "val_" the
+    validation data's ("val_loss" -> "validation cost")."""
+    label = name.replace("loss", "cost")
+    return "validation " + label[4:] if label.startswith("val_") else label
 
 
 def save_training_curves(curves, x_label, model_path):
@@ -138,6 +146,10 @@ def save_gradients(curves, model_path):
         if name.startswith("gradient"):
             gradient_axis.plot(xs, ys, label=name.replace("gradient norm ", "weights "))
     gradient_axis.set_yscale("symlog", linthresh=1e-6)
+    norms = [y for name, (_, ys) in curves.items() if name.startswith("gradient") for y in ys]
+    ticks = readable_ticks(norms)
+    if ticks:
+        gradient_axis.set_yticks(ticks, [f"{tick:g}" for tick in ticks])
     gradient_axis.set(xlabel="step", ylabel="norm of the cost's gradient",
                       title="How strongly each weight matrix is pushed")
     gradient_axis.legend()
@@ -153,6 +165,20 @@ def save_gradients(curves, model_path):
     save(figure, picture_path(model_path, "gradients"))
 
 
+def readable_ticks(values):
+    """1, 2 and 5 times the powers of ten that span the positive `values` (and 0 where one is
+    0): several labelled ticks even where the values stay within one decade."""
+    positive = [value for value in values if value > 0]
+    if not positive:
+        return []
+    low, high = np.floor(np.log10(min(positive))), np.ceil(np.log10(max(positive)))
+    ticks = [float(factor * 10.0 ** power) for power in np.arange(low, high + 1)
+             for factor in (1, 2, 5) if min(positive) / 2 <= factor * 10.0 ** power <= max(positive) * 2]
+    if len(ticks) > 8:  # many decades: their powers of ten are enough
+        ticks = [tick for tick in ticks if f"{tick:g}".lstrip("0.").startswith("1")]
+    return ([0.0] if min(values) <= 0 else []) + ticks
+
+
 def hidden_units(weights, image_shape=(28, 28), limit=100):
     """Each hidden unit's input weights as an image, up to `limit` units, one shared colour scale."""
     plt = pyplot()
@@ -160,7 +186,7 @@ def hidden_units(weights, image_shape=(28, 28), limit=100):
     columns = min(count, 10)
     rows = -(-count // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(1.1 * columns + 1, 1.1 * rows + 0.6),
-                                squeeze=False)
+                                squeeze=False, layout="constrained")  # no gap under the title
     scale = float(np.abs(weights[:, :count]).max()) or 1.0
     for axis in axes.flat:
         axis.axis("off")

@@ -18,6 +18,7 @@ class StepProgress:
         self.terminal = self.stream.isatty()
         self.every = max(1, total // lines)
         self.start = self.last_draw = time.perf_counter()
+        self.drawn = 0  # characters of the line on screen: a shorter one must cover them all
 
     def update(self, step, cost):
         now = time.perf_counter()
@@ -27,8 +28,9 @@ class StepProgress:
                 done = self.width * step // self.total
                 bar = "=" * done + (">" if done < self.width else "") + \
                     "." * (self.width - done - 1)
-                self.stream.write(f"\r{step}/{self.total} [{bar}] {self._time(now, step)} - "
-                                  f"cost: {cost:.4f}  " + ("\n" if last else ""))
+                line = f"{step}/{self.total} [{bar}] {self._time(now, step)} - cost: {cost:.4f}"
+                self.stream.write("\r" + line.ljust(self.drawn) + ("\n" if last else ""))
+                self.drawn = len(line)
                 self.stream.flush()
                 self.last_draw = now
         elif last or step == 1 or step % self.every == 0:

@@ -19,6 +19,14 @@ def print_accuracies(test_accuracy, train_accuracy):
               "points of the training accuracy.")
 
 
+def warn_if_unlike_training(flag, given, trained, when_true, when_false):
+    """One line where a test flag feeds the model other inputs than it was trained on."""
+    if given != trained:
+        print(f"warning: {flag} feeds this model {when_true if given else when_false}, but it "
+              f"was trained on {when_true if trained else when_false} (its notes say so): the "
+              "accuracy measured says little; leave the flag out to test it as it was trained")
+
+
 def unit_groups(weights, biases, tolerance=1e-6):
     """Sizes of the groups of identical hidden units, largest first: units whose input weights
     and bias agree within `tolerance` (relative to the largest weight) form one group."""

@@ -30,6 +30,7 @@ def show(parser, args, columns, rows):
             parser.error(f"argument --offset: {args.offset} is outside 0..{len(labels) - 1}")
         chosen = np.arange(args.offset, min(args.offset + columns * rows, len(labels)))
         rows = -(-len(chosen) // columns)
+        columns = min(columns, len(chosen))  # the last 10 images: "10 x 1", not "15 x 1"
 
     print(f"x_{args.split}.shape: {images.shape}, y_{args.split}.shape: {labels.shape}")
     print(f"y_{args.split}[:10]: {labels[:10].tolist()}")

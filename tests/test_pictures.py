@@ -239,7 +239,7 @@ def test_run_experiments_quick_writes_every_row_even_where_one_fails(run_script,
     result = run_script("mnist/run_experiments.py", "--quick", "--mnist", mnist_npz,
                         "--out", tmp_path, env=env, timeout=900)
     message = assert_clean_failure(result, "1 of", "experiments failed", "Fashion-MNIST")
-    assert "the others are in experiments.md" in message
+    assert "their rows in" in message and "say why" in message
     rows = [line for line in (tmp_path / "experiments.md").read_text().splitlines()
             if line.startswith("| ") and "---" not in line][1:]
     assert len(rows) >= 9

@@ -111,3 +111,186 @@ def test_a_python_without_tensorflow_says_what_to_do(run_script, script_env, mni
     message = assert_clean_failure(result, "tensorflow is not installed for", "pip install")
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert message.startswith("error:")
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A model folder on a file system of 1 MiB, almost full (root only: it is mounted)."""
+    folder = tmp_path / "tiny disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.strip()}")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def fill(folder, leave=60_000):
+    info = os.statvfs(folder)
+    (folder / "filler").write_bytes(b"\0" * max(0, info.f_bavail * info.f_frsize - leave))
+
+
+def test_a_full_disk_is_one_line_and_the_old_model_stays(run_script, mnist_npz, tiny_disk):
+    model = tiny_disk / "m.ckpt"
+    trained = run_script("mnist/Train_NN.py", "--data", mnist_npz, "--steps", 5, "--model", model,
+                         "--no-pictures")
+    assert trained.returncode == 0, trained.stderr
+    keras_model = tiny_disk / "k.h5"
+    first = run_script("mnist_keras/Train_NN_keras.py", "--data", mnist_npz, "--epochs", 1,
+                       "--model", keras_model, "--no-pictures")
+    assert first.returncode == 0, first.stderr
+    before = {path.name: path.read_bytes() for path in tiny_disk.iterdir()}
+    fill(tiny_disk)
+    for result in (
+            run_script("mnist/Train_NN.py", "--hidden", "--data", mnist_npz, "--steps", 5,
+                       "--model", model, "--no-pictures"),
+            run_script("mnist/Test_NN.py", "--model", model, "--pictures", "confusion",
+                       "mistakes"),
+            run_script("mnist_keras/Train_NN_keras.py", "--hidden", "--data", mnist_npz,
+                       "--epochs", 1, "--model", keras_model, "--no-pictures"),
+            run_script("mnist_keras/Train_NN_keras.py", "--hidden", "--data", mnist_npz,
+                       "--epochs", 1, "--model", tiny_disk / "k.keras", "--no-pictures")):
+        assert_clean_failure(result, "the disk is full")
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    for name, content in before.items():  # what was saved before is intact
+        assert (tiny_disk / name).read_bytes() == content, name
+
+
+def test_experiments_into_a_read_only_folder_say_where_instead(run_script, mnist_npz, tmp_path):
+    folder = tmp_path / "read-only checkout"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a read-only file system here: {mounted.stderr.strip()}")
+    try:
+        result = run_script("mnist/run_experiments.py", "--quick", "--mnist", mnist_npz,
+                            "--out", folder)
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+    assert_clean_failure(result, "cannot write to", "--out DIR")
+
+
+def test_korean_folders_with_spaces_and_two_trainings_at_once(script_env, mnist_npz, tmp_path):
+    folder = tmp_path / "내 모델 폴더"
+    commands = [[sys.executable, "mnist/Train_NN.py", "--data", mnist_npz, "--steps", "30",
+                 "--model", str(folder / f"실험 {number}.ckpt")] for number in (1, 2)]
+    running = [subprocess.Popen(command, cwd=REPO_ROOT, env=script_env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for command in commands]
+    for process in running:
+        _, error = process.communicate(timeout=300)
+        assert process.returncode == 0, error
+    for number in (1, 2):
+        tested = subprocess.run([sys.executable, "mnist/Test_NN.py", "--model",
+                                 str(folder / f"실험 {number}.ckpt"), "--no-pictures"],
+                                cwd=REPO_ROOT, env=script_env, capture_output=True, text=True)
+        assert tested.returncode == 0 and "against test data" in tested.stdout, tested.stderr
+        assert (folder / f"실험 {number}_ckpt_curves.png").exists()
+
+
+def test_quiet_wrong_answers_are_said(run_script, mnist_npz, tmp_path):
+    import json
+    model = tmp_path / "h.ckpt"
+    assert run_script("mnist/Train_NN.py", "--hidden", "--data", mnist_npz, "--steps", 5,
+                      "--model", model, "--no-pictures").returncode == 0
+    notes = json.loads((tmp_path / "h.ckpt.json").read_text())
+    notes["builder"] = "NN_comp_graph_without_hidden_layer"  # notes that lie about the network
+    notes["options"] = {key: notes["options"][key] for key in ("init", "optimizer",
+                                                               "learning_rate", "cost")}
+    (tmp_path / "h.ckpt.json").write_text(json.dumps(notes))
+    tested = run_script("mnist/Test_NN.py", "--model", model, "--no-pictures")
+    assert_clean_failure(tested, "holds w of shape [100, 10]", "run Train_NN.py again")
+    # a flag given with its default value is still a flag the network cannot use
+    ignored = run_script("mnist/Train_NN.py", "--data", mnist_npz, "--hidden-units", 100,
+                         "--model", tmp_path / "x.ckpt")
+    assert_clean_failure(ignored, "--hidden-units: needs the hidden-layer network")
+
+
+def test_a_keras_2_model_file_says_it_must_be_trained_again(run_script, tmp_path):
+    import h5py
+    path = tmp_path / "mnist_NN_model.h5"
+    with h5py.File(path, "w") as file:  # as Keras 2.2.4 wrote them in 2019
+        file.attrs["keras_version"] = b"2.2.4"
+        file.attrs["backend"] = b"tensorflow"
+        file.attrs["model_config"] = b'{"class_name": "Sequential", "config": []}'
+        file.create_group("model_weights")
+    (tmp_path / "mnist_NN_model.h5.json").write_text('{"dataset": "mnist"}')
+    result = run_script("mnist_keras/Test_NN_keras.py", "--model", path)
+    assert_clean_failure(result, "saved by Keras 2.2.4", "run Train_NN_keras.py again")
+
+
+def test_testing_with_other_inputs_than_training_warns(run_script, tmp_path):
+    from conftest import generated_arrays, write_npz
+    data = write_npz(tmp_path / "cifar10.npz", generated_arrays((32, 32, 3), 200, 100))
+    model = tmp_path / "raw.h5"
+    trained = run_script("cifar/Train_NN_cifar.py", "--solution",
+                         os.path.join(REPO_ROOT, "grader", "reference_solution.py"), "--data", data,
+                         "--epochs", 1, "--model", model, "--no-pictures")
+    assert trained.returncode == 0, trained.stderr
+    tested = run_script("cifar/Test_NN_cifar.py", "--model", model, "--scale", "--no-pictures")
+    assert tested.returncode == 0, tested.stderr
+    assert "warning: --scale feeds this model pixels divided by 255, but it was trained on raw " \
+           "pixels" in tested.stdout
+
+
+def test_the_progress_bar_leaves_no_stray_characters():
+    import io
+    from nnlab.progress import StepProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    progress = StepProgress(3, stream=screen)
+    progress.update(1, 39.6809)
+    progress.last_draw = 0  # draw every step
+    progress.update(2, 9.1)
+    shown = screen.getvalue().split("\r")[-1]  # what the terminal shows after the last return
+    longest = max(len(part) for part in screen.getvalue().split("\r"))
+    assert shown.rstrip().endswith("cost: 9.1000") and len(shown) >= longest - 1
+
+
+def test_small_things_students_see():
+    from nnlab.plots import curve_label, readable_ticks
+    assert len(readable_ticks([5.3, 8.0, 19.5])) >= 3  # a gradient norm within one decade
+    assert readable_ticks([0.0, 0.5, 2.0])[0] == 0.0
+    assert [curve_label(name) for name in ("loss", "val_loss", "accuracy", "val_accuracy")] == \
+        ["cost", "validation cost", "accuracy", "validation accuracy"]
+
+
+def test_the_viewer_titles_what_it_shows(monkeypatch, tmp_path):
+    import argparse
+    from conftest import generated_arrays, write_npz
+    from nnlab import plots, viewer
+    data = write_npz(tmp_path / "cifar10.npz", generated_arrays((32, 32, 3), 30, 100))
+    titles = []
+    monkeypatch.setattr(plots, "data_mosaic", lambda images, columns, rows, title:
+                        titles.append((len(images), title)))
+    monkeypatch.setattr(plots, "save", lambda figure, path: path)
+    monkeypatch.setattr(plots, "show_saved", lambda: None)
+    args = argparse.Namespace(dataset="cifar10", data=data, mirror=None, split="test",
+                              offset=90, indices=None, names=False,
+                              save=str(tmp_path / "x.png"))
+    viewer.show(None, args, 15, 10)
+    assert titles[0][0] == 10 and ", 10 x 1," in titles[0][1]  # the last 10 images, not 15 x 1
+
+
+def test_the_handout_command_builds_a_folder_without_the_answer(tmp_path):
+    handout = tmp_path / "handout"
+    made = subprocess.run([sys.executable, "cifar/make_handout.py", str(handout)], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert "none of them builds the homework's network" in made.stdout
+    assert (handout / "cifar" / "Train_NN_cifar.py").exists()
+    assert (handout / "cifar" / "check_homework.py").exists()
+    assert not (handout / "grader" / "reference_solution.py").exists()
+    assert not (handout / "tests").exists() and not (handout / "bench").exists()
+    checked = subprocess.run([sys.executable, "cifar/check_homework.py"], cwd=handout,
+                             capture_output=True, text=True, timeout=300)
+    assert "NN_model() is not written yet" in checked.stdout, checked.stderr  # it runs there
+    shutil.copy(os.path.join(SAMPLES, "correct_activation_layers.py"), handout / "answer.py")
+    again = subprocess.run([sys.executable, "cifar/make_handout.py", "--check", str(handout)],
+                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert_clean_failure(again, "gives the homework's answer away", "answer.py")

@@ -1,0 +1,15 @@
+"""Build the folder students receive, without the homework's answer (the instructor's command).
+
+    python cifar/make_handout.py handout/
+    python cifar/make_handout.py --help
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
+
+from grader.handout import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Build the folder students receive: the labs and the homework, without any answer to it.
+
+    python cifar/make_handout.py handout/           # the students' folder, checked
+    python cifar/make_handout.py --check FOLDER     # check a folder made another way
+
+Copies what students use (the MNIST labs, the Keras labs, the homework handout with its
+viewer, self-check and test script, the suite's nnlab/ and the grader's checks that the
+self-check runs, the READMEs and requirements.txt) and nothing else: not the reference answer,
+not the tests (whose samples answer the homework), not the benchmarks, not the instructor's
+grading commands.  Then it reads every Python file of the folder and fails, naming the
+files, if one builds the homework's network (Dense layers of 3000 and 2000 units), so that a
+folder that gives the answer away is never handed out.
+"""
+
+import ast
+import os
+import shutil
+import sys
+
+from grader import spec
+from nnlab import cli
+from nnlab.paths import REPO_ROOT
+
+STUDENT_PARTS = ("NN_comp_graph.py", "README.md", "README.ko.md", "requirements.txt", "mnist",
+                 "mnist_keras", "cifar", "nnlab", "grader", "model/.gitkeep")
+INSTRUCTOR_ONLY = ("grader/reference_solution.py", "cifar/grade_homework.py",
+                   "cifar/grade_on_slurm.sh", "cifar/make_handout.py", "grader/gradescope.py")
+LEFT_BEHIND = ("__pycache__", ".pyc", ".ipynb_checkpoints")
+
+
+def parse_args(argv=None):
+    def flags(parser):
+        parser.add_argument("folder", metavar="FOLDER",
+                            help="where to build the students' folder (must not exist yet)")
+        parser.add_argument("--check", action="store_true",
+                            help="build nothing: only check FOLDER for the homework's answer")
+    parser, args = cli.parse(__doc__, argv, flags)
+    if not args.check and os.path.exists(args.folder):
+        parser.error(f"argument FOLDER: {args.folder} exists already: give a new folder")
+    if args.check and not os.path.isdir(args.folder):
+        parser.error(f"argument FOLDER: {args.folder} is not a folder")
+    return parser, args
+
+
+def student_files():
+    """(source, path in the handout) of every file students receive."""
+    for part in STUDENT_PARTS:
+        source = os.path.join(REPO_ROOT, part)
+        if os.path.isfile(source):
+            yield source, part
+        elif os.path.isdir(source):
+            for folder, folders, names in os.walk(source):
+                folders[:] = sorted(name for name in folders if name not in LEFT_BEHIND)
+                for name in sorted(names):
+                    path = os.path.relpath(os.path.join(folder, name), REPO_ROOT)
+                    if path not in INSTRUCTOR_ONLY and not name.endswith(LEFT_BEHIND):
+                        yield os.path.join(folder, name), path
+
+
+def constant_ints(tree):
+    """Module-level names bound to whole numbers (`size_hidden1 = 3000`)."""
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and \
+                isinstance(node.value.value, int):
+            found.update({target.id: node.value.value for target in node.targets
+                          if isinstance(target, ast.Name)})
+    return found
+
+
+def dense_units(tree):
+    """The units a file's Dense(...) calls may have: those read from the calls themselves, and,
+    where it makes any Dense layer, every whole number the file names (a loop over
+    `(3000, 2000, 10)` builds the same network)."""
+    names, units, calls = constant_ints(tree), set(), 0
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        function = node.func.attr if isinstance(node.func, ast.Attribute) else \
+            getattr(node.func, "id", None)
+        if function != "Dense":
+            continue
+        calls += 1
+        value = node.args[0] if node.args else next(
+            (keyword.value for keyword in node.keywords if keyword.arg == "units"), None)
+        if isinstance(value, ast.Constant) and isinstance(value.value, int):
+            units.add(value.value)
+        elif isinstance(value, ast.Name) and value.id in names:
+            units.add(names[value.id])
+    if calls:
+        units |= {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                  and isinstance(node.value, int) and not isinstance(node.value, bool)}
+    return units
+
+
+def answers(folder):
+    """The Python files under `folder` that build the homework's network."""
+    hidden = set(spec.UNITS[:-1])
+    found = []
+    for root, _, names in os.walk(folder):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                path = os.path.join(root, name)
+                try:
+                    with open(path, "rb") as file:
+                        tree = ast.parse(file.read())
+                except (SyntaxError, ValueError):
+                    continue
+                if hidden <= dense_units(tree):
+                    found.append(os.path.relpath(path, folder))
+    return found
+
+
+def main(argv=None):
+    parser, args = parse_args(argv)
+    if not args.check:
+        for source, path in student_files():
+            target = os.path.join(args.folder, path)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copy2(source, target)
+    found = answers(args.folder)
+    if found:
+        raise SystemExit(f"error: {args.folder} gives the homework's answer away: "
+                         f"{', '.join(found)} build(s) its network (Dense layers of "
+                         f"{spec.UNITS[0]} and {spec.UNITS[1]} units); remove them before "
+                         "handing it out")
+    count = sum(len(names) for _, _, names in os.walk(args.folder))
+    print(f"{args.folder}: {count} files, none of them builds the homework's network"
+          + ("" if args.check else ": hand it out"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
