@@ -1,5 +1,7 @@
 """What the test scripts print: accuracies, the overfitting verdict and sample predictions."""
 
+import sys
+
 import numpy as np
 
 # The lecture: a test accuracy far below the training accuracy means overfitting.
@@ -72,7 +74,10 @@ def label_text(label, class_names=None):
 
 
 def print_predictions(actual, predicted, class_names=None):
-    """One line per image: "actual: 7, predicted: 7" (with class names: "actual: 3(cat), ...")."""
+    """One line per image: "actual: 7, predicted: 7" (with class names: "actual: 3(cat), ...").
+    Names a console cannot show (Korean on cp1252) come out as "?", never as a crash."""
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")
     for true_label, predicted_label in zip(actual, predicted):
         print(f"actual: {label_text(int(true_label), class_names)}, "
               f"predicted: {label_text(int(predicted_label), class_names)}")

@@ -235,7 +235,8 @@ def test_run_experiments_quick_writes_every_row_even_where_one_fails(run_script,
                                                                       tmp_path, script_env):
     broken = tmp_path / "fashion.npz"
     broken.write_bytes(b"not the data")  # Fashion-MNIST unusable, as on a machine without it
-    env = dict(script_env, FASHION_MNIST_DATA=str(broken))
+    # a machine with a display: its scripts must still never wait for a window to be closed
+    env = dict(script_env, FASHION_MNIST_DATA=str(broken), DISPLAY=":98", MPLBACKEND="TkAgg")
     result = run_script("mnist/run_experiments.py", "--quick", "--mnist", mnist_npz,
                         "--out", tmp_path, env=env, timeout=900)
     message = assert_clean_failure(result, "1 of", "experiments failed", "Fashion-MNIST")

@@ -294,3 +294,18 @@ def test_the_handout_command_builds_a_folder_without_the_answer(tmp_path):
     again = subprocess.run([sys.executable, "cifar/make_handout.py", "--check", str(handout)],
                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert_clean_failure(again, "gives the homework's answer away", "answer.py")
+
+
+@pytest.mark.parametrize("encoding", ["cp949", "cp1252"])
+def test_korean_class_names_survive_any_console(run_script, script_env, tmp_path, encoding):
+    from conftest import generated_arrays, write_npz
+    data = write_npz(tmp_path / "cifar10.npz", generated_arrays((32, 32, 3), 200, 100))
+    model = tmp_path / "m.h5"
+    assert run_script("cifar/Train_NN_cifar.py", "--solution",
+                      os.path.join(REPO_ROOT, "grader", "reference_solution.py"), "--data", data,
+                      "--epochs", 1, "--model", model, "--no-pictures").returncode == 0
+    result = subprocess.run([sys.executable, "cifar/Test_NN_cifar.py", "--model", str(model),
+                             "--korean", "--no-pictures"], cwd=REPO_ROOT, capture_output=True,
+                            env=dict(script_env, PYTHONIOENCODING=encoding), timeout=300)
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
+    assert "actual: " in result.stdout.decode(encoding)
