@@ -11,7 +11,8 @@ are imported for you below.  Then check, train and test it:
     python Train_NN_cifar.py                         # 15 epochs, saves model/cifar_NN_model.h5
     python Test_NN_cifar.py                          # about 30% accuracy: next lecture, CNNs
 
-Hand in this file alone (no model file).
+Hand in this file alone (no model file), or its notebook twin Train_NN_cifar.ipynb.
+In Korean: README.ko.md (학생용 안내).
 """
 
 import os

@@ -39,6 +39,7 @@ import numpy
 
 from grader import report, sandbox, similarity, trainings
 from grader.model_config import NoModel, NotGradable, open_written_file, read_saved_config
+from grader.notebooks import NotANotebook, notebook_code
 from grader.sandbox import MODEL_FILE, STATUS_FILE, SUBMISSION_NAME
 from grader.source_flags import flags_in
 from grader.trusted_stage import RESULT_FD_ENV_VAR
@@ -142,6 +143,8 @@ def class_flags(parser):
                         help="points per check and the accuracy rule")
     parser.add_argument("--regrade", action="store_true",
                         help="grade again submissions already graded with the same settings")
+    parser.add_argument("--no-feedback", action="store_true",
+                        help="write no feedback/ page for each student")
     parser.add_argument("--cache", metavar="DIR", default=trainings.default_cache_folder(),
                         help="where the accuracy of every network trained is kept, so that "
                              "the same network with the same settings is trained only once "
@@ -292,12 +295,9 @@ def submission_problem(path):
     """Why a submitted path cannot be graded (None when it is a plain .py file of a sensible
     size): a student's archive can hold links to other files, or pipes that never end."""
     extension = os.path.splitext(path)[1].lower()
-    if extension == ".ipynb":
-        return ("a Jupyter notebook: not graded automatically; hand in the .py file "
-                "(Jupyter: File > Download as > Python; Colab: File > Download > .py)")
-    if extension != ".py":
+    if extension not in (".py", ".ipynb"):
         return (f"not a Python file ({report.text(extension or 'no extension', 20)}): not "
-                "graded; hand in Train_NN_cifar.py")
+                "graded; hand in Train_NN_cifar.py (or its notebook, .ipynb)")
     try:
         info = os.lstat(path)
     except OSError as error:
@@ -310,6 +310,30 @@ def submission_problem(path):
         return (f"a file of {info.st_size:,} bytes, more than a homework needs: not graded "
                 "automatically")
     return None
+
+
+def submitted_code(path, raw):
+    """(the Python source the stages grade, [IPython-only lines left out]) of a file handed
+    in: a .py as it is, a notebook's code cells joined (NotANotebook where it is none)."""
+    if path.lower().endswith(".ipynb"):
+        return notebook_code(raw)
+    return raw, []
+
+
+def code_files_for_similarity(paths, folder):
+    """`paths` with each notebook replaced by a file of its code, written into `folder`."""
+    compared = {}
+    for student, path in paths.items():
+        compared[student] = path
+        if path.lower().endswith(".ipynb") and os.path.isfile(path):
+            try:
+                code, _ = notebook_code(read_submission(path))
+            except NotANotebook:
+                continue
+            compared[student] = os.path.join(folder, student + ".py")
+            with open(compared[student], "wb") as file:
+                file.write(code)
+    return compared
 
 
 def read_submission(path):
@@ -575,7 +599,11 @@ def grade_one(student, path, settings, args, mode, trusted, trainings):
     problem = submission_problem(path)
     if problem:
         return ungraded_result(student, path, settings, problem)
-    source = read_submission(path)
+    raw = read_submission(path)
+    try:
+        source, left_out = submitted_code(path, raw)
+    except NotANotebook as problem:
+        return ungraded_result(student, path, settings, str(problem))
     trusted.start()  # loads TensorFlow and the data while the student stage runs
     claimed, shared = [], {}
 
@@ -599,6 +627,10 @@ def grade_one(student, path, settings, args, mode, trusted, trainings):
             records, trained = trusted.grade(config_path, decide)
         result = graded_result(student, path, source, settings, args, mode, built, records,
                                trained)
+        result["sha256"] = hashlib.sha256(raw).hexdigest()  # of the file handed in
+        if left_out:
+            result["problems"] = [report.text("notebook: IPython-only lines left out: " +
+                                              "; ".join(left_out[:10]), 300)] + result["problems"]
     except BaseException:
         for network in claimed:  # the workers waiting for this network must not wait forever
             trainings.publish(network, trusted.device, {"error": "the grader failed while "
@@ -665,9 +697,13 @@ def write_class_report(args, rubric, settings, sandbox_note, final=False, paths=
     results = all_results(os.path.join(args.out, "results"))
     similar = None
     if final:
-        similar = similarity.similar_pairs({student: (paths or {}).get(student, result["file"])
-                                            for student, result in results.items()}, HANDOUT)
-    report.write_report(args.out, list(results.values()), rubric, settings, sandbox_note, similar)
+        with tempfile.TemporaryDirectory(prefix="grade-similar-") as code_folder:
+            files = code_files_for_similarity({student: (paths or {}).get(student, result["file"])
+                                               for student, result in results.items()},
+                                              code_folder)
+            similar = similarity.similar_pairs(files, HANDOUT)
+    report.write_report(args.out, list(results.values()), rubric, settings, sandbox_note, similar,
+                        feedback=final and not args.no_feedback)
     return results
 
 
@@ -734,8 +770,9 @@ def grade_all(args, submissions, rubric, settings, mode, sandbox_note, trainings
               f"report with --report-only --out {args.out}")
         return
     write_class_report(args, rubric, settings, sandbox_note, final=True, paths=dict(submissions))
-    print(f"Report written to {os.path.join(args.out, 'summary.md')}, grades.csv, grades.json "
-          "and similarity.csv")
+    print(f"Report written to {os.path.join(args.out, 'summary.md')}, grades.csv, grades.json, "
+          "similarity.csv" + ("" if args.no_feedback else " and a page for each student in "
+                              f"{os.path.join(args.out, 'feedback')}"))
 
 
 def progress_line(done, total, result, rubric, started):
@@ -767,9 +804,12 @@ def report_only(parser, args, rubric):
     settings = next(iter(results.values()))["settings"] if results else {}
     modes = {result.get("sandbox") for result in results.values()}
     note = None if modes <= {"bwrap"} else unconfined_note("some were graded without bubblewrap")
-    similar = similarity.similar_pairs({student: result["file"] for student, result
-                                        in results.items()}, HANDOUT)
-    report.write_report(args.out, list(results.values()), rubric, settings, note, similar)
+    with tempfile.TemporaryDirectory(prefix="grade-similar-") as code_folder:
+        similar = similarity.similar_pairs(code_files_for_similarity(
+            {student: result["file"] for student, result in results.items()}, code_folder),
+            HANDOUT)
+    report.write_report(args.out, list(results.values()), rubric, settings, note, similar,
+                        feedback=not args.no_feedback)
     print(f"Report on {plural(len(results), 'submission')} written to "
           f"{os.path.join(args.out, 'summary.md')}, grades.csv and grades.json")
 

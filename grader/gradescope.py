@@ -85,20 +85,16 @@ def executable(archive, name, text):
     archive.writestr(info, text)
 
 
-def results_json(result, scored, seconds):
-    """Gradescope's results.json for one graded submission."""
+def results_json(result, scored, seconds, rubric):
+    """Gradescope's results.json for one graded submission; its output is the student's page
+    (grader.feedback), the same Markdown the class's feedback/ folder holds."""
+    from grader.feedback import page_markdown
     accuracy = result.get("accuracy")
     tests = [dict(test, visibility="visible") for test in scored["tests"]]
-    output = [f"**Score: {scored['score']:g} / {scored['max_score']:g}**", ""]
-    problem = result.get("not_gradable") or result.get("error")
-    if problem:
-        output += [f"Problem: {markdown_text(problem)}", ""]
-    output += [f"- {'✓' if test['status'] == 'passed' else '✗'} {test['name']}: "
-               f"{markdown_text(test['output'])}" for test in scored["tests"]]
-    results = {"score": scored["score"], "execution_time": round(seconds, 1),
-               "output": "\n".join(output), "output_format": "md", "tests": tests,
-               "leaderboard": [{"name": "Test accuracy", "value": round(accuracy or 0.0, 4)}]}
-    return results
+    output = page_markdown(dict(result, **scored), rubric, result.get("settings") or {})
+    return {"score": scored["score"], "execution_time": round(seconds, 1), "output": output,
+            "output_format": "md", "tests": tests,
+            "leaderboard": [{"name": "Test accuracy", "value": round(accuracy or 0.0, 4)}]}
 
 
 def no_grade(why):
@@ -111,10 +107,13 @@ def grade_submission(root, argv, start):
     """results.json's content for the file handed in under `root`/submission."""
     from grader import grade, report
     submission_folder = os.path.join(root, "submission")
-    files = sorted(name for name in os.listdir(submission_folder) if name.endswith(".py"))
-    chosen = "Train_NN_cifar.py" if "Train_NN_cifar.py" in files else (files or [None])[0]
+    files = sorted(os.listdir(submission_folder))
+    preferred = ["Train_NN_cifar.py", "Train_NN_cifar.ipynb"] + \
+        [name for name in files if name.endswith(".py")] + \
+        [name for name in files if name.endswith(".ipynb")]
+    chosen = next((name for name in preferred if name in files), None)
     if chosen is None:
-        return no_grade("No .py file was submitted: hand in Train_NN_cifar.py.")
+        return no_grade("No .py or .ipynb file was submitted: hand in Train_NN_cifar.py.")
     with tempfile.TemporaryDirectory(prefix="gradescope-") as out:
         path = os.path.join(submission_folder, chosen)
         try:
@@ -128,7 +127,8 @@ def grade_submission(root, argv, start):
         if result is None:
             return no_grade("The autograder could not grade this file; tell your instructor.")
         rubric = report.load_rubric(os.path.join(os.path.dirname(__file__), "rubric.json"))
-        return results_json(result, report.scored(result, rubric), time.perf_counter() - start)
+        return results_json(result, report.scored(result, rubric), time.perf_counter() - start,
+                            rubric)
 
 
 def main():

@@ -182,9 +182,11 @@ def read_result(path):
     return result if valid_result(result) else None
 
 
-def write_report(folder, results, rubric, settings, sandbox_note=None, similar=None):
+def write_report(folder, results, rubric, settings, sandbox_note=None, similar=None,
+                 feedback=False):
     """grades.csv, grades.json and summary.md for every finished submission so far;
-    similarity.csv and its section of summary.md when `similar` (pairs) is given."""
+    similarity.csv and its section of summary.md when `similar` (pairs) is given, with
+    class.png; every student's feedback/ page when `feedback`."""
     rows = sorted((dict(result, **scored(result, rubric)) for result in results),
                   key=lambda row: row["student"])
     networks = collections.Counter(network_of(row) for row in rows)
@@ -192,6 +194,15 @@ def write_report(folder, results, rubric, settings, sandbox_note=None, similar=N
         if network_of(row):
             row["same_network_as"] = networks[network_of(row)] - 1
     summary = _summary(rows, settings, sandbox_note)
+    if similar is not None:
+        from grader.pictures import class_picture
+        if class_picture(rows, rubric, os.path.join(folder, "class.png")):
+            summary += "\n![The class: scores, test accuracies, failed checks](class.png)\n"
+    if feedback:
+        from grader.feedback import write_pages
+        write_pages(os.path.join(folder, "feedback"), rows, rubric, settings)
+        summary += ("\nEvery student's own page is in feedback/ (STUDENT.md and STUDENT.html), "
+                    "ready to send.\n")
     if similar is not None:
         from grader import similarity
         write_atomically(os.path.join(folder, "similarity.csv"), similarity.similarity_csv(similar))

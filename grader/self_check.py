@@ -16,7 +16,8 @@ import threading
 
 from grader import report, sandbox, spec
 from grader.checks import compiled_parts, model_checks, rebuild
-from grader.grade import DEFAULT_RUBRIC, build_in_sandbox, choose_sandbox
+from grader.grade import DEFAULT_RUBRIC, build_in_sandbox, choose_sandbox, submitted_code
+from grader.notebooks import NotANotebook
 from grader.source_flags import flags_in
 from nnlab import cli
 
@@ -27,7 +28,7 @@ HANDOUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def parse_args(argv=None):
     def flags(parser):
         parser.add_argument("file", nargs="?", default=HANDOUT, metavar="FILE",
-                            help="your homework file")
+                            help="your homework file (.py, or a Jupyter/Colab notebook .ipynb)")
         parser.add_argument("--rubric", metavar="JSON", default=DEFAULT_RUBRIC,
                             help="the points of each check")
         parser.add_argument("--sandbox", choices=("auto",) + sandbox.MODES, default="auto",
@@ -40,10 +41,6 @@ def parse_args(argv=None):
     parser, args = cli.parse(__doc__, argv, flags)
     if not os.path.isfile(args.file):
         parser.error(f"argument FILE: {args.file} is not a file: give your Train_NN_cifar.py")
-    if args.file.lower().endswith(".ipynb"):
-        parser.error(f"argument FILE: {args.file} is a notebook: download it as a .py file "
-                     "(Jupyter: File > Download as > Python; Colab: File > Download > .py) "
-                     "and check that")
     return parser, args
 
 
@@ -75,12 +72,19 @@ def main(argv=None):
     where = {"bwrap": "in the bubblewrap sandbox", "user": "as an unprivileged user",
              "landlock": "in a Landlock sandbox",
              "process": "in a separate process, not confined: fine for your own file"}[mode]
+    with open(args.file, "rb") as file:
+        raw = file.read()
+    try:
+        source, left_out = submitted_code(args.file, raw)
+    except NotANotebook as problem:
+        parser.error(f"argument FILE: {args.file}: {problem}")
     print(f"Checking {args.file} as the grader will ({where}), without training...", flush=True)
     loaded = []
     loader = threading.Thread(target=import_keras, args=(loaded,))  # TensorFlow loads meanwhile
     loader.start()
-    with open(args.file, "rb") as file:
-        source = file.read()
+    if left_out:
+        print("note: your notebook's IPython-only lines are left out, as the grader does: "
+              + "; ".join(left_out[:10]))
     with tempfile.TemporaryDirectory(prefix="check-") as private:
         built = build_in_sandbox(source, private, mode, args.timeout, args.memory)
     loader.join()

@@ -50,7 +50,8 @@ class Parser(argparse.ArgumentParser):
 
 def parse(doc, argv, *groups):
     """Parse `argv` with the flags of `groups`; returns (parser, args), already checked."""
-    parser = Parser(description=doc.strip().splitlines()[0], formatter_class=HelpFormatter)
+    parser = Parser(description=((doc or "").strip().splitlines() or [None])[0],  # None: a notebook
+                    formatter_class=HelpFormatter)
     checks = [group(parser) for group in groups]
     args = parser.parse_args(argv)
     for check in checks:

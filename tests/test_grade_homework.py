@@ -12,9 +12,11 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 
 import pytest
 
@@ -525,3 +527,49 @@ def test_reference_solution_is_not_handed_out_with_the_handout():
     assert not os.path.exists(os.path.join(REPO_ROOT, "cifar", "homework_solution.py"))
     reference = open(os.path.join(REPO_ROOT, "grader", "reference_solution.py")).read()
     assert "Train_NN_cifar" not in reference.split('"""')[2]  # no import of the handout
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def dom_after_loading(page):
+    """The page's DOM after a real browser loaded it and ran whatever it would run."""
+    with tempfile.TemporaryDirectory() as profile:
+        loaded = subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--virtual-time-budget=2000", "--dump-dom",
+             f"file://{page}"], capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    return loaded.stdout
+
+
+def test_every_student_gets_a_page_with_the_score_of_the_csv(graded):
+    grades = graded["folder"] / "grades"
+    rows = list(csv.DictReader(open(grades / "grades.csv", encoding="utf-8")))
+    for row in rows:
+        page = (grades / "feedback" / f"{row['student'].lstrip(chr(39))}.md").read_text()
+        assert f"**Score: {float(row['score']):g} / 100**" in page, row["student"]
+    wrong = (grades / "feedback" / "wrong_sizes.md").read_text()
+    assert "the first hidden layer has 1000 units\\; the homework asks for 3000" in wrong
+    assert "![The class" in (grades / "summary.md").read_text()
+    assert (grades / "class.png").stat().st_size > 10_000
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here (Debian package chromium)")
+def test_a_hostile_page_runs_nothing_in_a_real_browser(graded, tmp_path):
+    from grader import feedback
+    hostile = dict(by_student(graded)["attack_markdown"], student="hostile", error=(
+        "<script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"
+        "[win](javascript:document.title='PWNED') <a href=http://x.invalid>x</a> www.x.invalid"))
+    rubric = report.load_rubric(os.path.join(REPO_ROOT, "grader", "rubric.json"))
+    feedback.write_pages(str(tmp_path), [dict(hostile, **report.scored(hostile, rubric))],
+                         rubric, {"epochs": 1})
+    for page in (tmp_path / "hostile.html",
+                 graded["folder"] / "grades" / "feedback" / "attack_markdown.html"):
+        dom = dom_after_loading(page)
+        assert "PWNED" not in dom.split("<body>")[0]  # the title was never changed
+        body = dom.split("<body>", 1)[1]
+        for element in ("<script", "<img", "<a ", "<iframe"):
+            assert element not in body, (page.name, element)
+        assert "&lt;img" in body  # shown as text

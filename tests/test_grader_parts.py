@@ -464,7 +464,12 @@ def test_every_writer_survives_every_text_a_child_can_reach(tmp_path):
         report.write_result(str(tmp_path / "results"), result, rubric)
         line = progress_line(1, 2, result, rubric, 0.0)
         scored = report.scored(result, rubric)
-        json.dumps(gradescope.results_json(result, scored, 1.0)).encode("utf-8")
+        json.dumps(gradescope.results_json(result, scored, 1.0, rubric)).encode("utf-8")
+        from grader.feedback import page_html, page_markdown
+        page = page_html(page_markdown(dict(result, **scored), rubric, {"epochs": 1}), "x")
+        assert "href" not in page and "src=" not in page  # no link, no image: text only
+        assert not re.search(r"<(?!/?(html|head|meta|title|style|body|h1|h2|p|ul|li|strong|em|"
+                             r"code|br)\b|!DOCTYPE)", page), page[:3000]
         line.encode("utf-8")
     report.write_report(str(tmp_path), results, rubric, {"seed": 0}, None, [])
     for name in ("grades.csv", "grades.json", "summary.md", "similarity.csv"):

@@ -77,8 +77,8 @@ def test_the_untouched_handout_and_a_notebook_get_one_clear_line(tmp_path):
     assert "NN_model() is not written yet" in result.stdout
     assert "note:" not in result.stdout  # not the handout's own import lines
     notebook = tmp_path / "homework.ipynb"
-    notebook.write_text('{"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}')
-    assert_clean_failure(check(notebook, dict(os.environ)), "is a notebook", "download it")
+    notebook.write_text('{"cells": [{"cell_type": "code", "source": "x = ')  # cut short
+    assert_clean_failure(check(notebook, dict(os.environ)), "not valid JSON")
 
 
 def test_the_handout_alone_on_a_desktop_says_where_to_run_it(tmp_path):
