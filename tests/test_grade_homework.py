@@ -552,6 +552,12 @@ def test_every_student_gets_a_page_with_the_score_of_the_csv(graded):
         assert f"**Score: {float(row['score']):g} / 100**" in page, row["student"]
     wrong = (grades / "feedback" / "wrong_sizes.md").read_text()
     assert "the first hidden layer has 1000 units\\; the homework asks for 3000" in wrong
+    uncompiled = (grades / "feedback" / "not_compiled.md").read_text()
+    assert "✗ **returns a compiled Keras model**" in uncompiled
+    assert "to change: call model.compile" in uncompiled
+    correct = (grades / "feedback" / "correct.md").read_text()
+    assert "✗" not in correct and "**Score: 100 / 100**" in correct
+    assert (grades / "feedback" / "correct.html").read_text().count("<li>") >= 6
     assert "![The class" in (grades / "summary.md").read_text()
     assert (grades / "class.png").stat().st_size > 10_000
 

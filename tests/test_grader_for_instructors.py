@@ -276,6 +276,11 @@ def test_gradescope_autograder_in_a_simulated_autograder_folder(small_class, tmp
     assert graded.returncode == 0, graded.stderr
     direct = json.load(open(tmp_path / "direct" / "grades.json"))["submissions"][0]
     assert results["score"] == direct["score"]
+    page = (tmp_path / "direct" / "feedback" / "Train_NN_cifar.md")
+    page = page if page.exists() else next((tmp_path / "direct" / "feedback").glob("*.md"))
+    assert results["output"] == page.read_text()  # the student sees their page
+    assert not (tmp_path / "direct" / "class.png").exists()  # no picture of a class of one
+    assert "class.png" not in (tmp_path / "direct" / "summary.md").read_text()
     assert results["leaderboard"][0]["value"] == round(direct["accuracy"], 4)
 
 
