@@ -431,9 +431,10 @@ class TrustedStage:
                **{name: os.environ[name] for name in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
                   if name in os.environ}}
         settings = dict(self.settings, data=self.args.data_copy)
-        command = [sys.executable, os.path.join(GRADER_DIR, "launcher.py"), str(memory),
-                   str(10 * 365 * 86400), str(sandbox.MAX_PROCESSES), "0", "{}", sys.executable, "-m",
-                   "grader.trusted_stage", json.dumps(settings)]
+        command = [sys.executable, "-m", "grader.trusted_stage", json.dumps(settings)]
+        if not sandbox.launcher_problem():  # Linux: its limits, and nothing of it left behind
+            command = [sys.executable, os.path.join(GRADER_DIR, "launcher.py"), str(memory),
+                       str(10 * 365 * 86400), str(sandbox.MAX_PROCESSES), "0", "{}", *command]
         self.process = subprocess.Popen(command, cwd=self.folder, env=env, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         start_new_session=True, pass_fds=(write_end,))
@@ -523,8 +524,8 @@ class TrustedStage:
             pass
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        except (ProcessLookupError, PermissionError, AttributeError):  # no killpg: Windows
+            self.process.kill()
         returncode = self.process.wait()
         self.output.join()
         shutil.rmtree(self.folder, ignore_errors=True)

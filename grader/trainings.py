@@ -104,7 +104,7 @@ class Trainings:
             self.outcomes[network, device] = outcome
             self.trained += 1
             self.condition.notify_all()
-        if outcome["accuracy"] is not None:
+        if outcome["accuracy"] is not None and self.folder is not None:
             self._write(network, device, outcome)
 
     def progress(self):

@@ -169,6 +169,8 @@ def test_shards_share_the_cache_and_unconfined_grading_keeps_none(three_networks
     assert run.returncode == 0, run.stderr
     assert trainings_line(run) == "3 trainings done"
     assert not unconfined_cache.exists()  # a submission could have written it
+    graded = json.load(open(folder / "unconfined" / "grades.json"))["submissions"]
+    assert all(row["accuracy"] is not None and row["error"] is None for row in graded), graded
     assert "trainings were shared within this run only" in run.stdout
 
 

@@ -770,4 +770,7 @@ def test_the_trainings_cache_keeps_only_what_matches(tmp_path):
         entry.write_text(damage)
         assert Trainings(settings, str(tmp_path / "cache")).claim("a" * 12, "CPU") is None
         entry.write_text(saved)
-    assert Trainings(settings, None).claim("a" * 12, "CPU") is None  # no cache: within a run
+    within_a_run = Trainings(settings, None)  # no cache: shared within the run only
+    assert within_a_run.claim("b" * 12, "CPU") is None
+    within_a_run.publish("b" * 12, "CPU", {"accuracy": 0.5, "train_seconds": 1.0, "error": None})
+    assert within_a_run.claim("b" * 12, "CPU")["accuracy"] == 0.5

@@ -309,3 +309,21 @@ def test_korean_class_names_survive_any_console(run_script, script_env, tmp_path
                             env=dict(script_env, PYTHONIOENCODING=encoding), timeout=300)
     assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
     assert "actual: " in result.stdout.decode(encoding)
+
+
+def test_grading_on_macos_needs_the_instructors_word_and_then_works(simulated, tmp_path):
+    from conftest import generated_arrays, write_npz
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(os.path.join(SAMPLES, "correct.py"), folder / "kim.py")
+    data = write_npz(tmp_path / "cifar10.npz", generated_arrays((32, 32, 3), 200, 100))
+    command = [sys.executable, "cifar/grade_homework.py", str(folder), "--data", data,
+               "--epochs", "1", "--out", str(tmp_path / "grades")]
+    refused = subprocess.run(command, cwd=REPO_ROOT, env=simulated("darwin"),
+                             capture_output=True, text=True, timeout=300)
+    assert_clean_failure(refused, "no way to confine submissions here", "--unconfined")
+    graded = subprocess.run(command + ["--unconfined"], cwd=REPO_ROOT, env=simulated("darwin"),
+                            capture_output=True, text=True, timeout=600)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert "NOT confined" in graded.stdout and "[1/1] kim: " in graded.stdout
+    assert "accuracy" in graded.stdout.split("[1/1] kim: ")[1].splitlines()[0]
