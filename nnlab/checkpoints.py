@@ -149,9 +149,10 @@ def restore_tf1_checkpoint(session, saver, checkpoint, train_script, errors):
     for variable in tf.global_variables():
         name, shape = variable.op.name, variable.shape.as_list()
         if name in saved and list(saved[name]) != shape:
-            raise SystemExit(f"error: the checkpoint {checkpoint} holds {name} of shape "
-                             f"{list(saved[name])}, but its notes ({checkpoint}.json) describe a "
-                             f"network whose {name} is {shape}: run {train_script} again")
+            raise SystemExit(f"error: the checkpoint {checkpoint} does not match the network "
+                             f"its notes ({checkpoint}.json) describe: it holds {name} of shape "
+                             f"{list(saved[name])}, the network's is {shape}: run {train_script} "
+                             "again")
     try:
         saver.restore(session, checkpoint)
     except (errors.NotFoundError, errors.InvalidArgumentError, errors.DataLossError,

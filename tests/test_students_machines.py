@@ -200,7 +200,8 @@ def test_quiet_wrong_answers_are_said(run_script, mnist_npz, tmp_path):
                                                                "learning_rate", "cost")}
     (tmp_path / "h.ckpt.json").write_text(json.dumps(notes))
     tested = run_script("mnist/Test_NN.py", "--model", model, "--no-pictures")
-    assert_clean_failure(tested, "holds w of shape [100, 10]", "run Train_NN.py again")
+    assert_clean_failure(tested, "does not match the network", "holds w of shape [100, 10]",
+                         "run Train_NN.py again")
     # a flag given with its default value is still a flag the network cannot use
     ignored = run_script("mnist/Train_NN.py", "--data", mnist_npz, "--hidden-units", 100,
                          "--model", tmp_path / "x.ckpt")
