@@ -91,7 +91,7 @@ EXPECTED = {
     "wrong_softmax_over_batch": (None, [Check.ACTIVATIONS], True),
     "prints_flood": ("printed more than 8 MiB while building the model", ALL_CHECKS, False),
     LONG_NAME: (None, [], True),
-    "notebook": ("a Jupyter notebook: not graded automatically", ALL_CHECKS, False),
+    "notebook": ("no NN_model(): the file defines no function NN_model()", ALL_CHECKS, False),
     "notes": ("not a Python file (.txt): not graded", ALL_CHECKS, False),
 }
 # What a hostile class tries where the grader has no bubblewrap (rounds 1-3).
@@ -142,7 +142,7 @@ def write_class(folder, outside, names, out=None):
         if name == "named_pipe":  # a pipe never ends: reading it must not hang the grader
             os.mkfifo(folder / f"{name}.py")
             continue
-        if name in ("notebook", "notes"):  # handed in, but not a .py: a row all the same
+        if name in ("notebook", "notes"):  # an empty notebook, and a file that is no Python
             (folder / ("notebook.ipynb" if name == "notebook" else "notes.txt")).write_text(
                 '{"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}')
             continue
@@ -554,7 +554,7 @@ def test_every_student_gets_a_page_with_the_score_of_the_csv(graded):
     assert "the first hidden layer has 1000 units\\; the homework asks for 3000" in wrong
     uncompiled = (grades / "feedback" / "not_compiled.md").read_text()
     assert "✗ **returns a compiled Keras model**" in uncompiled
-    assert "to change: call model.compile" in uncompiled
+    assert "to change: call model\\.compile" in uncompiled
     correct = (grades / "feedback" / "correct.md").read_text()
     assert "✗" not in correct and "**Score: 100 / 100**" in correct
     assert (grades / "feedback" / "correct.html").read_text().count("<li>") >= 6
