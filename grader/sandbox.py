@@ -16,7 +16,8 @@ machines) the launcher confines the stage itself.  ``user``, where the grader ru
 root: the stage runs as a user id of its own that owns nothing but its scratch folder, so
 it can write nowhere else and neither signal, trace nor read the memory of the grader's
 processes; with Landlock, where the kernel has it, it can also read only the system, the
-Python installation and its folder.  ``landlock``, where the grader is not root: Linux's
+Python installation and its folder (without Landlock, what it left where every user may
+write is removed when it ends).  ``landlock``, where the grader is not root: Linux's
 Landlock lets the stage read only those and write only its folder, and with the seccomp
 filter it can signal no process.  ``process`` confines nothing, and the grader uses it only
 when the instructor says ``--unconfined``.  Output (standard output and error merged) is
@@ -29,6 +30,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -301,11 +303,41 @@ def run_student_stage(mode, folder, timeout, memory_mb, owner=None):
            "TF_CPP_MIN_LOG_LEVEL": "3", "TF_NUM_INTRAOP_THREADS": "1",
            "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
     command = stage_command(mode, folder, memory_mb, timeout, env, owner)
+    if mode == "user":
+        try:
+            return run_limited(command, folder, env, timeout, folder_limit=PROCESS_FOLDER_BYTES)
+        finally:
+            remove_files_of(owner[0])
     if launcher_problem():
         env["SYSTEMROOT"] = os.environ.get("SYSTEMROOT", "")  # Windows' Python needs it
     if mode == "bwrap":  # bubblewrap itself (pid 1 inside) sees only what it needs
         return run_limited(command, folder, {"PATH": env["PATH"], "LANG": env["LANG"]}, timeout)
     return run_limited(command, folder, env, timeout, folder_limit=PROCESS_FOLDER_BYTES)
+
+
+SHARED_SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")  # where every user may write
+
+
+def remove_files_of(uid):
+    """Remove what a stage's user left where every user may write (without Landlock it could):
+    each entry of SHARED_SCRATCH that the user owns, links never followed."""
+    for folder in SHARED_SCRATCH:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                info = os.lstat(path)
+                if info.st_uid != uid:
+                    continue
+                if stat.S_ISDIR(info.st_mode):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.remove(path)
+            except OSError:
+                pass
 
 
 def describe(mode):

@@ -774,3 +774,22 @@ def test_the_trainings_cache_keeps_only_what_matches(tmp_path):
     assert within_a_run.claim("b" * 12, "CPU") is None
     within_a_run.publish("b" * 12, "CPU", {"accuracy": 0.5, "train_seconds": 1.0, "error": None})
     assert within_a_run.claim("b" * 12, "CPU")["accuracy"] == 0.5
+
+
+def test_what_a_stage_user_leaves_where_anyone_may_write_is_removed(tmp_path):
+    if sandbox.user_problem():
+        pytest.skip(f"no unprivileged stage user here: {sandbox.user_problem()}")
+    folder = tmp_path / "stage"
+    owner = sandbox.stage_owner()
+    sandbox.prepare_folder(str(folder), b"", owner)
+    os.chmod(tmp_path, 0o755)
+    code = ("import os\n"
+            "open(f'/tmp/left-by-{os.getuid()}', 'w').write('x')\n"
+            "os.makedirs(f'/tmp/left-dir-{os.getuid()}/inner')\n"
+            "os.symlink('/etc/passwd', f'/tmp/left-dir-{os.getuid()}/inner/link')\n")
+    run = launch_confined(code, {"user": list(owner)}, str(folder))  # no Landlock: /tmp writable
+    assert run.returncode == 0, run.stderr
+    assert os.path.exists(f"/tmp/left-by-{owner[0]}")
+    sandbox.remove_files_of(owner[0])
+    assert not os.path.exists(f"/tmp/left-by-{owner[0]}")
+    assert not os.path.exists(f"/tmp/left-dir-{owner[0]}") and os.path.exists("/etc/passwd")
