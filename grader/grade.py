@@ -127,8 +127,9 @@ def shard_value(text):
 
 def class_flags(parser):
     parser.add_argument("submissions", nargs="*", metavar="SUBMISSIONS",
-                        help="the folder of the students' files (one .py per student, or one "
-                             "folder per student), or single files")
+                        help="the folder of the students' files, as in `grade_homework.py "
+                             "submissions/` (one .py or .ipynb per student, or one folder per "
+                             "student); give the folder rather than the shell's *.py")
     parser.add_argument("--shard", type=shard_value, metavar="K/N",
                         help="grade only the K-th of N equal parts of the class (for several "
                              "machines or a Slurm job array sharing one --out folder)")
