@@ -257,8 +257,7 @@ def folded_activation(layer, keras):
     name (Activation("sigmoid"), Softmax over the classes, a plain ReLU); else None."""
     name = type(layer).__name__
     if name == "Activation":
-        return keras.activations.serialize(layer.activation) \
-            if hasattr(keras.activations, "serialize") else layer.get_config()["activation"]
+        return layer.get_config()["activation"]  # the name of a built-in activation
     if name == "Softmax" and softmax_axis_ok(layer):
         return "softmax"
     if name == "ReLU":

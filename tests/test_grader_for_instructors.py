@@ -70,16 +70,21 @@ def NN_model():
 '''
 
 
-@pytest.fixture(scope="module")
-def small_class(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("class")
+def class_of(tmp_path_factory, name, samples):
+    """(folder, submissions of `samples`, small generated CIFAR-10) for one test module."""
+    folder = tmp_path_factory.mktemp(name)
     submissions = folder / "submissions"
     submissions.mkdir()
-    for name in CLASS:
-        shutil.copy(os.path.join(SAMPLES, name + ".py"), submissions / f"{name}.py")
+    for sample in samples:
+        shutil.copy(os.path.join(SAMPLES, sample + ".py"), submissions / f"{sample}.py")
     data = write_npz(folder / "cifar10.npz",
                      generated_arrays((32, 32, 3), train_size=200, test_size=100))
     return folder, submissions, data
+
+
+@pytest.fixture(scope="module")
+def small_class(tmp_path_factory):
+    return class_of(tmp_path_factory, "class", CLASS)
 
 
 def grade(*args, timeout=900):
@@ -101,14 +106,7 @@ THREE_NETWORKS = ("correct", "correct_functional", "correct_activation_layers", 
 @pytest.fixture(scope="module")
 def three_networks(tmp_path_factory):
     """A class of six files that build three distinct networks (four the homework's)."""
-    folder = tmp_path_factory.mktemp("networks")
-    submissions = folder / "submissions"
-    submissions.mkdir()
-    for name in THREE_NETWORKS:
-        shutil.copy(os.path.join(SAMPLES, name + ".py"), submissions / f"{name}.py")
-    data = write_npz(folder / "cifar10.npz",
-                     generated_arrays((32, 32, 3), train_size=200, test_size=100))
-    return folder, submissions, data
+    return class_of(tmp_path_factory, "networks", THREE_NETWORKS)
 
 
 def trainings_line(run):

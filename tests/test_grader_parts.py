@@ -347,6 +347,16 @@ def test_a_functional_model_listed_in_another_order_is_checked_in_data_flow_orde
     assert all(passed for passed, _ in results.values())
 
 
+def tiny_training():
+    """(inputs, settings) for train_and_predict: 64 random images, one epoch."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    inputs = {"x_train": rng.random((64, spec.INPUT_SIZE), dtype=np.float32),
+              "y_train": np.eye(10, dtype=np.float32)[np.arange(64) % 10],
+              "x_test": rng.random((16, spec.INPUT_SIZE), dtype=np.float32)}
+    return inputs, {"optimizer": spec.OPTIMIZER, "batch_size": 32, "epochs": 1}
+
+
 def test_models_that_pass_the_checks_are_trained_alike_however_written_or_compiled():
     import keras
     import numpy as np
@@ -354,11 +364,7 @@ def test_models_that_pass_the_checks_are_trained_alike_however_written_or_compil
     from grader.checks import rebuild
     from grader.trusted_stage import train_and_predict
 
-    rng = np.random.default_rng(0)
-    inputs = {"x_train": rng.random((64, spec.INPUT_SIZE), dtype=np.float32),
-              "y_train": np.eye(10, dtype=np.float32)[np.arange(64) % 10],
-              "x_test": rng.random((16, spec.INPUT_SIZE), dtype=np.float32)}
-    settings = {"optimizer": spec.OPTIMIZER, "batch_size": 32, "epochs": 1}
+    inputs, settings = tiny_training()
 
     def scores(config, seed=1):
         keras.utils.set_random_seed(seed)
@@ -692,11 +698,7 @@ def test_the_same_network_however_written_is_one_canonical_network_trained_alike
     from grader.checks import describe_network, network_hash, rebuild_canonical
     from grader.trusted_stage import train_and_predict
 
-    rng = np.random.default_rng(0)
-    inputs = {"x_train": rng.random((64, spec.INPUT_SIZE), dtype=np.float32),
-              "y_train": np.eye(10, dtype=np.float32)[np.arange(64) % 10],
-              "x_test": rng.random((16, spec.INPUT_SIZE), dtype=np.float32)}
-    settings = {"optimizer": spec.OPTIMIZER, "batch_size": 32, "epochs": 1}
+    inputs, settings = tiny_training()
     predictions, hashes = {}, {}
     for way, config in homework_written_many_ways().items():
         canonical = canonical_of(config)

@@ -113,17 +113,21 @@ def test_a_python_without_tensorflow_says_what_to_do(run_script, script_env, mni
     assert message.startswith("error:")
 
 
-@pytest.fixture
-def tiny_disk(tmp_path):
-    """A model folder on a file system of 1 MiB, almost full (root only: it is mounted)."""
-    folder = tmp_path / "tiny disk"
+def mounted_tmpfs(folder, options):
+    """`folder` made a tmpfs of 1 MiB with `options` (root only; the test skips elsewhere)."""
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"{options}size=1m", "tmpfs",
+                              str(folder)], capture_output=True, text=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small file system here: {mounted.stderr.strip()}")
-    yield folder
-    subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+    return folder
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A model folder on a file system of 1 MiB, soon almost full."""
+    yield mounted_tmpfs(tmp_path / "tiny disk", "")
+    subprocess.run(["umount", "-l", str(tmp_path / "tiny disk")], capture_output=True)
 
 
 def fill(folder, leave=60_000):
@@ -158,12 +162,7 @@ def test_a_full_disk_is_one_line_and_the_old_model_stays(run_script, mnist_npz, 
 
 
 def test_experiments_into_a_read_only_folder_say_where_instead(run_script, mnist_npz, tmp_path):
-    folder = tmp_path / "read-only checkout"
-    folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a read-only file system here: {mounted.stderr.strip()}")
+    folder = mounted_tmpfs(tmp_path / "read-only checkout", "ro,")
     try:
         result = run_script("mnist/run_experiments.py", "--quick", "--mnist", mnist_npz,
                             "--out", folder)
