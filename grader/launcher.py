@@ -11,21 +11,29 @@ is up, or the launcher is told to stop, it kills every process left under it.
 With ONE_PROCESS = 1 the command also runs under a seccomp filter (made with libseccomp,
 the library bubblewrap, systemd and container runtimes use): it may start threads but no
 process (fork, vfork, clone without CLONE_THREAD), may signal no process (not even itself:
-a model builder has no reason to), and may not trace processes, mount,
-enter namespaces or use the kernel's rarer interfaces.  A model builder needs none of it,
-and one process bounds the stage's memory by its address-space limit, whoever runs the
-grader (the process limit does not bind root).  If the filter cannot be loaded the
-command does not start: exit status 125.
+a model builder has no reason to), not by kill() nor by asking for SIGIO (F_SETOWN,
+F_SETOWN_EX, F_SETSIG, FIOSETOWN), may open no socket of any kind, reserve no disk space
+that its file size does not show (fallocate), set no set-user-ID or set-group-ID bit, make
+no System V or POSIX message queue, shared memory or semaphore set, and may not trace
+processes, mount, enter namespaces or use the kernel's rarer interfaces.  A model builder
+needs none of it, and one process bounds the stage's memory by its address-space limit,
+whoever runs the grader (the process limit does not bind root).  If the filter cannot be
+loaded the command does not start: exit status 125.
 
 CONFINEMENT (JSON) confines the command where bubblewrap cannot (``{}``: not at all):
-``{"user": [UID, GID]}`` runs it as that unprivileged user, with no supplementary groups and
-no way to gain privileges again (when the launcher runs as root); ``"drop_capabilities":
-true`` gives up root's capabilities; ``{"landlock": {"read":
-[...], "write": [...]}}`` lets it read only below the "read" paths and write only below the
-"write" ones, deny it TCP, and (Linux 6.12 and newer) signal or trace nothing outside
-itself, with Linux's Landlock, which needs no privilege.  The launcher itself keeps its
-rights, to kill what the command leaves.  If the confinement cannot be set up the command
-does not start: exit status 125.
+``{"namespaces": {...}}`` gives it network, System V IPC and (as root, with "mounts") mount
+namespaces of its own: no network device but a loopback that is down, and, as root, fresh
+small file systems over the folders every user may write ("scratch") and empty read-only
+ones over the grader's own files and folders ("hide"), with the paths the command needs
+("keep") bound back in place; a launcher that is not root gets them inside a user namespace
+of its own, mapped to its own user.  ``{"user": [UID, GID]}`` runs it as that unprivileged
+user, with no supplementary groups and no way to gain privileges again (when the launcher
+runs as root); ``"drop_capabilities": true`` gives up every capability; ``{"landlock":
+{"read": [...], "write": [...]}}`` lets it read only below the "read" paths and write only
+below the "write" ones, deny it TCP, and (Linux 6.12 and newer) signal or trace nothing
+outside itself, with Linux's Landlock, which needs no privilege.  The launcher itself keeps
+its rights, to kill what the command leaves.  If the confinement cannot be set up the
+command does not start: exit status 125.
 
 Exit status: the command's, 124 on time-out, 125 when the filter or the confinement
 failed, 128 + N when the command was killed by signal N.
@@ -54,7 +62,22 @@ DENIED_SYSCALLS = ("fork", "vfork", "ptrace", "process_vm_readv", "process_vm_wr
                    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "bpf",
                    "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
                    "io_uring_setup", "kill", "tkill", "tgkill", "rt_sigqueueinfo",
-                   "rt_tgsigqueueinfo", "pidfd_open", "pidfd_send_signal", "pidfd_getfd")
+                   "rt_tgsigqueueinfo", "pidfd_open", "pidfd_send_signal", "pidfd_getfd",
+                   # no network, not even to a local listener or through a Unix socket
+                   "socket", "socketpair",
+                   # nothing that outlives the stage owned by its user, outside its folder
+                   "shmget", "msgget", "semget", "mq_open")
+# Commands of fcntl() and ioctl() that make the kernel signal a process chosen by the caller
+# when a file is ready (SIGIO, or the signal F_SETSIG names): another way to signal.
+F_SETOWN, F_SETSIG, F_SETOWN_EX = 8, 10, 15
+FIOSETOWN, SIOCSPGRP = 0x8901, 0x8902
+COMMAND_BITS = 0xFFFFFFFF  # the kernel reads these commands as 32-bit numbers
+SET_ID_BITS = (0o4000, 0o2000)  # set-user-ID, set-group-ID
+O_CREAT, O_TMPFILE_ONLY = 0o100, 0o20000000  # (O_TMPFILE is the latter with O_DIRECTORY)
+# where the mode of a new or changed file is: (system call, index of its mode, of its flags)
+MODE_ARGUMENTS = (("chmod", 1, None), ("fchmod", 1, None), ("fchmodat", 2, None),
+                  ("fchmodat2", 2, None), ("creat", 1, None), ("mknod", 1, None),
+                  ("mknodat", 2, None), ("open", 2, 1), ("openat", 3, 2))
 
 
 def errno_action(number):
@@ -106,14 +129,33 @@ def allow_one_process_only():
             if result < 0:
                 raise OSError(-result, f"seccomp rule for {name}")
 
+        def masked(argument, mask, value=None):
+            return ArgumentComparison(argument, SCMP_CMP_MASKED_EQ, mask,
+                                      mask if value is None else value)
+
         for name in DENIED_SYSCALLS:
             deny(name, errno_action(errno.EPERM))
         # clone() starts threads (CLONE_THREAD) or processes: only the threads may start.
-        deny("clone", errno_action(errno.EPERM),
-             [ArgumentComparison(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)])
-        # clone3() hides its flags in memory a filter cannot read: "not implemented" makes
-        # the C library fall back to clone().
+        deny("clone", errno_action(errno.EPERM), [masked(0, CLONE_THREAD, 0)])
+        # clone3() and openat2() hide their flags in memory a filter cannot read: "not
+        # implemented" makes the C library fall back to clone() and openat().
         deny("clone3", errno_action(errno.ENOSYS))
+        deny("openat2", errno_action(errno.ENOSYS))
+        # Disk space the file size does not show (FALLOC_FL_KEEP_SIZE): "not supported"
+        # makes posix_fallocate() write the blocks instead, within the file size limit.
+        deny("fallocate", errno_action(errno.EOPNOTSUPP))
+        for command in (F_SETOWN, F_SETSIG, F_SETOWN_EX):
+            deny("fcntl", errno_action(errno.EPERM), [masked(1, COMMAND_BITS, command)])
+        for command in (FIOSETOWN, SIOCSPGRP):
+            deny("ioctl", errno_action(errno.EPERM), [masked(1, COMMAND_BITS, command)])
+        for name, mode, flags in MODE_ARGUMENTS:
+            for bit in SET_ID_BITS:
+                if flags is None:
+                    deny(name, errno_action(errno.EPERM), [masked(mode, bit)])
+                else:  # open() reads the mode only when it creates the file
+                    for creates in (O_CREAT, O_TMPFILE_ONLY):
+                        deny(name, errno_action(errno.EPERM),
+                             [masked(flags, creates), masked(mode, bit)])
         result = library.seccomp_load(context)
         if result < 0:
             raise OSError(-result, "seccomp_load")
@@ -191,6 +233,91 @@ def restrict_with_landlock(read, write):
         os.close(ruleset)
 
 
+# Namespaces and mounts (linux/sched.h, linux/mount.h)
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWNET = 0x20000, 0x8000000, 0x10000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+HIDING_BYTES = 64 * 1024  # an empty file system over each of the grader's own folders
+
+
+def enter_namespaces(namespaces):
+    """Network and System V IPC namespaces of this process's own, and, as root with "mounts",
+    a mount namespace (see the module's docstring); not root, inside a user namespace."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    flags = CLONE_NEWNET | CLONE_NEWIPC
+    if os.geteuid() != 0:
+        flags |= CLONE_NEWUSER
+    elif namespaces.get("mounts"):
+        flags |= CLONE_NEWNS
+    if libc.unshare(flags) != 0:
+        raise OSError(ctypes.get_errno(), "unshare (new namespaces)")
+    if flags & CLONE_NEWUSER:  # the same user inside as outside, and no group to gain
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                           ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as file:
+                file.write(text)
+    if flags & CLONE_NEWNS:
+        private_mounts(**namespaces["mounts"])
+
+
+def mount(source, target, kind, flags, data=None):
+    libc = ctypes.CDLL(None, use_errno=True)
+    arguments = [None if value is None else os.fsencode(value) for value in (source, target, kind)]
+    if libc.mount(*arguments, ctypes.c_ulong(flags),
+                  None if data is None else data.encode()) != 0:
+        raise OSError(ctypes.get_errno(), f"mount {target}")
+
+
+def beneath(path, folder):
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def private_mounts(hide, scratch, keep, scratch_bytes):
+    """Fresh file systems of `scratch_bytes` over the `scratch` folders, empty read-only ones
+    over the `hide` folders (/dev/null over a file), then each `keep` path that they covered
+    bound back where it was.  Every path is absolute and has no symbolic link in it."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing done here reaches the machine's
+    held = []
+    for path in keep:
+        try:
+            held.append((path, os.open(path, os.O_PATH | os.O_CLOEXEC), os.path.isdir(path)))
+        except OSError:
+            pass  # nothing there to keep
+    covered, hidden = [], []
+    for folder in scratch:
+        if os.path.isdir(folder) and not os.path.islink(folder):
+            mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
+                  f"mode=1777,size={scratch_bytes}")
+            covered.append(folder)
+    for path in hide:
+        if not os.path.lexists(path) or os.path.islink(path):
+            continue  # gone, or under a folder already covered
+        if os.path.isdir(path):
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  f"mode=0711,size={HIDING_BYTES}")
+            covered.append(path)
+            hidden.append(path)
+        else:
+            mount("/dev/null", path, None, MS_BIND)
+    for path, descriptor, is_folder in held:
+        if any(beneath(path, folder) for folder in covered):
+            mount_point(path, is_folder)
+            mount(f"/proc/self/fd/{descriptor}", path, None, MS_BIND | MS_REC)
+        os.close(descriptor)
+    for path in hidden:
+        mount(None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def mount_point(path, is_folder):
+    """An empty folder (or file) at `path`, with the folders above it: root's, passable only."""
+    os.makedirs(os.path.dirname(path), mode=0o711, exist_ok=True)
+    if is_folder:
+        os.makedirs(path, mode=0o711, exist_ok=True)
+    elif not os.path.exists(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
+
+
 def become_user(uid, gid):
     """Run as `uid`:`gid` from now on, for good: no groups, no way back, no privileges to gain."""
     os.setgroups([])
@@ -215,6 +342,8 @@ def drop_capabilities():
 
 def confine(confinement):
     """Apply CONFINEMENT (see above) to this process."""
+    if "namespaces" in confinement:
+        enter_namespaces(confinement["namespaces"])
     if confinement.get("drop_capabilities"):
         drop_capabilities()
     if "landlock" in confinement:
