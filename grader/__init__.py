@@ -4,9 +4,9 @@ Hand the homework out as the suite without this folder.  Its modules, in the ord
 submission meets them:
 
 - ``spec``: what the homework asks for, written once; the checks and rubric derive from it.
-- ``sandbox`` and ``launcher``: the operating-system sandbox (bubblewrap) or, where there is
-  none, the process sandbox, with limits on time, memory, file size and processes (a seccomp
-  filter allows threads but no new process).
+- ``sandbox`` and ``launcher``: the operating-system sandbox (bubblewrap; else, as root, a user
+  of its own for each stage; else Landlock; never root), with limits on time, memory, file size
+  and processes (a seccomp filter allows threads but no new process, no signal, no socket).
 - ``student_stage``: runs in the sandbox, executes the submission's definitions, calls
   ``NN_model()`` and writes the model's architecture and compile settings as ``.keras``.
   Nothing else comes back.

@@ -21,6 +21,7 @@ but the folder form is the one that cannot surprise.
 """
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -206,13 +207,15 @@ def choose_sandbox(parser, choice, unconfined=False, for_students=False):
         why = "; ".join(f"{mode}: {problem}" for mode, problem in found.items())
     else:
         why = "--sandbox process"
-    if for_students:
-        return "process", None
-    if not unconfined:
+    if not for_students and not unconfined:
         parser.error(f"no way to confine submissions here ({why}): "
                      f"{sandbox.INSTALL_BUBBLEWRAP}, or run the grader as root, or grade "
                      "with --unconfined to run them as you, unconfined")
-    return "process", unconfined_note(why)
+    if sandbox.process_problem():  # as root: even unconfined, never as root
+        parser.error(f"--sandbox process: {sandbox.process_problem()}: as root, even an "
+                     "unconfined submission runs as an unprivileged user of its own, never "
+                     "as root")
+    return "process", None if for_students else unconfined_note(why)
 
 
 def unconfined_note(why):
@@ -568,13 +571,15 @@ class Built:
         return self.no_model or "NN_model() saved no model"
 
 
-def build_in_sandbox(source, private, mode, timeout, memory_mb):
-    """Run the student stage on `source` (a file's bytes), in a folder of its own under `private`."""
+def build_in_sandbox(source, private, mode, timeout, memory_mb, hidden=()):
+    """Run the student stage on `source` (a file's bytes), in a folder of its own under
+    `private`, as a user of its own where the grader is root; `hidden`: the grader's own files
+    and folders (see sandbox.confinement)."""
     folder = os.path.join(private, "stage")
-    owner = sandbox.stage_owner() if mode == "user" else None
+    owner = sandbox.new_stage_owner()
     sandbox.prepare_folder(folder, source, owner)
     try:
-        run = sandbox.run_student_stage(mode, folder, timeout, memory_mb, owner)
+        run = sandbox.run_student_stage(mode, folder, timeout, memory_mb, owner, hidden)
         built = Built(run, read_status(folder))
         try:
             built.config = read_saved_config(os.path.join(folder, MODEL_FILE))
@@ -583,7 +588,7 @@ def build_in_sandbox(source, private, mode, timeout, memory_mb):
         except NoModel as problem:
             built.no_model = report.text(str(problem))
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        sandbox.remove_folder(folder)  # however deep the stage made it
     return built
 
 
@@ -620,7 +625,8 @@ def grade_one(student, path, settings, args, mode, trusted, trainings):
     try:
         with tempfile.TemporaryDirectory(prefix="grade-") as private:
             build_timeout = min(args.timeout, BUILD_TIMEOUT)
-            built = build_in_sandbox(source, private, mode, build_timeout, args.memory)
+            built = build_in_sandbox(source, private, mode, build_timeout, args.memory,
+                                     args.private_paths)
             config_path = None
             if built.config is not None:
                 config_path = os.path.join(private, "config.json")
@@ -842,15 +848,41 @@ def main(argv=None):
     settings = {"seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size,
                 "train_size": args.train_size, "scale": args.scale, "threads": args.threads,
                 "optimizer": "sgd", "data": os.path.abspath(data.source)}
+    kept = trainings.Trainings(settings, cache_folder(args, mode))
     with tempfile.TemporaryDirectory(prefix="grade-data-") as data_folder:
         # An uncompressed copy: each trusted stage reads it in a fraction of the time.
         data_copy = os.path.join(data_folder, "cifar10.npz")
         numpy.savez(data_copy, x_train=data.x_train, y_train=data.y_train, x_test=data.x_test,
                     y_test=data.y_test)
+        args.private_paths = [*args.submissions, args.out, args.rubric, data.source, data_folder,
+                              kept.folder]
         del data
         args.data_copy = data_copy
-        grade_all(args, submissions, rubric, settings, mode, sandbox_note,
-                  trainings.Trainings(settings, cache_folder(args, mode)))
+        with kept_from_stages(args.private_paths, mode):
+            grade_all(args, submissions, rubric, settings, mode, sandbox_note, kept)
+
+
+@contextlib.contextmanager
+def kept_from_stages(paths, mode):
+    """Where neither bubblewrap, Landlock nor a mount namespace keeps the grader's own files and
+    folders (`paths`) from the stage users, they are closed to other users while the class is
+    graded, except those holding what a stage runs (Python, the grader), and opened again."""
+    if sandbox.hiding(mode) != "permissions":
+        yield
+        return
+    needed = [*sandbox.python_folders(), GRADER_DIR]
+    closable = [path for path in paths if path and not any(
+        inside(folder, path) for folder in needed)]
+    with sandbox.closed_to_others(closable) as closed:
+        if closed:
+            print(report.one_line("Without Landlock or a mount namespace here, closed to other "
+                                  "users while grading (opened again at the end): " +
+                                  ", ".join(closed)), flush=True)
+        left_open = sorted(set(filter(None, paths)) - set(closable))
+        if left_open:
+            print(report.one_line("WARNING: left open to other users, as they hold what each "
+                                  "submission runs: " + ", ".join(left_open)), flush=True)
+        yield
 
 
 if __name__ == "__main__":

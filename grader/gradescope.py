@@ -15,7 +15,8 @@ $AUTOGRADER_ROOT to run it somewhere other than /autograder (the tests do).
 Gradescope runs its autograder as root in a container where bubblewrap cannot start, so the
 submission's code runs as an unprivileged user of its own (``--sandbox user``): it can
 write neither the grader, nor the Python installation, nor ``results/``, and cannot signal
-the grader.
+the grader; without Landlock there, what the grader keeps is hidden from it by a mount
+namespace, or closed to other users while it grades.
 """
 
 import json

@@ -62,6 +62,15 @@ def text(value, limit=500):
     return value if len(value) <= limit else value[:limit - 1] + "…"
 
 
+def one_line(value, limit=500):
+    """text() for the console: one line, its newlines and tabs written out too ("\\n"), so that
+    no submission writes a line of its own into the grader's output; cut to `limit` (None:
+    not cut)."""
+    value = printable(value if isinstance(value, str) else json.dumps(value, default=repr))
+    value = value.replace("\n", "\\n").replace("\t", "\\t")
+    return value if limit is None or len(value) <= limit else value[:limit - 1] + "…"
+
+
 def validated_records(records):
     """What the trusted stage reported, checked field by field: (fields, problem or None)."""
     fields = {"checks": [], "accuracy": None, "train_seconds": None, "error": None,

@@ -1,33 +1,46 @@
 """Run a submission's stage confined by the operating system: bubblewrap, else an unprivileged
 user (when the grader runs as root), else Landlock; by processes only on the instructor's word.
+No stage ever runs as root: where the grader is root, every stage, in every mode, runs as a
+user id of its own that owns nothing but its folder.
 
 With bubblewrap (``--sandbox bwrap``, chosen by ``auto`` where it works) the stage sees a
 read-only system and Python installation, a small private /work (a tmpfs) holding a
 read-only copy of the submission and the two files it may write back, ``model.keras`` and
 ``status.json``, a small private /tmp, no network, its own process-id namespace
 (everything it starts dies with it), and nothing else: not the data, not the suite, not
-the submissions folder, not the instructor's home, and no other place to write.  Inside,
-and in the process sandbox alone, ``launcher.py`` adds limits on address space, file size,
-core dumps and processes, a seccomp filter that lets the stage start threads but no
-process and signal nothing, and kills whatever is left when the stage ends.
+the submissions folder, not the instructor's home, and no other place to write.  A grader
+that is root starts bubblewrap itself as the stage's own user (bubblewrap started by root
+would map the stage's user id 0 to root, owner of the files bound in).  Inside, and in the
+other modes alone, ``launcher.py`` adds limits on address space, file size, core dumps and
+processes, a seccomp filter that lets the stage start threads but no process, signal
+nothing, open no socket and reserve no hidden disk space, and kills whatever is left when
+the stage ends.
 
 Without bubblewrap (containers without user namespaces, as Gradescope's; locked-down
 machines) the launcher confines the stage itself.  ``user``, where the grader runs as
 root: the stage runs as a user id of its own that owns nothing but its scratch folder, so
 it can write nowhere else and neither signal, trace nor read the memory of the grader's
-processes; with Landlock, where the kernel has it, it can also read only the system, the
-Python installation and its folder (without Landlock, what it left where every user may
-write is removed when it ends).  ``landlock``, where the grader is not root: Linux's
-Landlock lets the stage read only those and write only its folder, and with the seccomp
-filter it can signal no process.  ``process`` confines nothing, and the grader uses it only
-when the instructor says ``--unconfined``.  Output (standard output and error merged) is
-kept head and tail only, and a stage that prints more than ``MAX_OUTPUT_BYTES`` is stopped.
+processes, in network and IPC namespaces of its own where they can be made.  What it may
+read: with Landlock, where the kernel has it, only the system, the Python installation and
+its folder; without, everything the grader keeps is hidden from it by a mount namespace
+(empty file systems over the class, the data, the rubric, --out and the cache, fresh ones
+over the folders every user may write), or, where no namespace can be made, closed to
+other users while the class is graded, and what it left where every user may write is
+removed when it ends.  ``landlock``: Linux's Landlock lets the stage read only the system,
+the Python installation and its folder and write only its folder, in a network namespace
+of its own where one can be made (as root, also as a stage user of its own).  ``process``
+confines nothing (a grader that is root still runs it as a stage user of its own), and the
+grader uses it only when the instructor says ``--unconfined``.  Output (standard output and
+error merged) is kept head and tail only, and a stage that prints more than
+``MAX_OUTPUT_BYTES`` is stopped.
 """
 
+import contextlib
 import functools
 import itertools
 import json
 import os
+import secrets
 import shutil
 import signal
 import stat
@@ -47,6 +60,9 @@ MAX_PROCESSES = 256
 NO_FILTER = 125  # launcher.py's exit status when its seccomp filter cannot be loaded
 PRIVATE_FOLDER_BYTES = 128 * 2**20  # each of /work and /tmp inside bubblewrap
 PROCESS_FOLDER_BYTES = 256 * 2**20  # the scratch folder of the sandboxes without bubblewrap
+PRIVATE_SCRATCH_BYTES = 64 * 2**20  # each folder every user may write, in a mount namespace
+MAX_FOLDER_DEPTH = 64  # folders in folders a stage may make (none is needed)
+MAX_FOLDER_ENTRIES = 100_000  # files and folders it may make
 MAX_OUTPUT_BYTES = 8 * 2**20  # what a stage may print before it is stopped
 STAGE_UID_BASE = 1_500_000_000  # user ids of the stages: far above any real user's
 MODES = ("bwrap", "user", "landlock", "process")
@@ -109,6 +125,16 @@ def stage_owner():
     return number, number
 
 
+def stage_user_needed():
+    """Whether stages run as users of their own: wherever the grader is root (on Linux)."""
+    return not launcher_problem() and os.geteuid() == 0
+
+
+def new_stage_owner():
+    """A stage user of its own where the grader is root, else None (the grader's user)."""
+    return stage_owner() if stage_user_needed() else None
+
+
 @functools.lru_cache(maxsize=None)
 def bubblewrap_problem():
     """None where bubblewrap can confine a stage here; else why not."""
@@ -116,19 +142,7 @@ def bubblewrap_problem():
         return "bubblewrap exists on Linux only"
     if not shutil.which("bwrap"):
         return "bubblewrap (bwrap) is not installed"
-    with tempfile.TemporaryDirectory() as probe_folder:
-        folder = os.path.join(probe_folder, "stage")
-        os.makedirs(folder)
-        for name in (SUBMISSION_NAME, MODEL_FILE, STATUS_FILE):
-            open(os.path.join(folder, name), "wb").close()
-        probe = subprocess.run(bwrap_arguments(folder) + ["--", "/bin/true"],
-                               capture_output=True, text=True)
-    if probe.returncode != 0:
-        why = (probe.stderr.strip().splitlines() or ["?"])[-1]
-        if "--size" in why:
-            why = "bubblewrap 0.5 or newer is needed, to bound its private folders"
-        return "bwrap cannot start here (" + why + ")"
-    return None
+    return probe("bwrap")
 
 
 @functools.lru_cache(maxsize=None)
@@ -153,18 +167,32 @@ def probe(mode):
     readable, the confinement set up; else why not, in a few words."""
     with tempfile.TemporaryDirectory(prefix="grade-probe-") as probe_folder:
         folder = os.path.join(probe_folder, "stage")
-        owner = stage_owner() if mode == "user" else None
+        owner = new_stage_owner()
         prepare_folder(folder, b"", owner)
         env = {"PATH": "/usr/bin:/bin", "HOME": folder, "LANG": "C.UTF-8"}
         command = stage_command(mode, folder, 0, 60, env, owner)
-        command[-4:] = [sys.executable, "-I", "-c", PROBE, os.path.join(GRADER_DIR,
-                                                                          "student_stage.py")]
-        run = run_limited(command, folder, env, 60)
+        stage = "/grader/student_stage.py" if mode == "bwrap" else \
+            os.path.join(GRADER_DIR, "student_stage.py")
+        command[-4:] = [sys.executable, "-I", "-c", PROBE, stage]
+        if mode == "bwrap":
+            run = run_limited(command, folder, {"PATH": env["PATH"], "LANG": env["LANG"]}, 60,
+                              user=owner)
+        else:
+            run = run_limited(command, folder, env, 60)
     if run.returncode == 0:
         return None
+    last_line = (run.output.strip().splitlines() or ["?"])[-1]
     if run.returncode == NO_FILTER:
-        return (run.output.strip().splitlines() or ["?"])[-1]
-    if mode == "user" and run.returncode in (126, 127, 1, 3):
+        return last_line
+    if mode == "bwrap":
+        if "--size" in last_line:
+            return "bwrap cannot start here (bubblewrap 0.5 or newer is needed, to bound its " \
+                   "private folders)"
+        if run.returncode == 1 and last_line.startswith("bwrap"):
+            return "bwrap cannot start here (" + last_line + ")" + (
+                ": as root, bubblewrap runs as the stage's own unprivileged user, who needs "
+                "user namespaces and to reach this Python" if owner else "")
+    if owner and run.returncode in (126, 127, 1, 3):
         return (f"a user other than root cannot run {sys.executable} and its Keras (is a "
                 "folder above it, such as /root, closed to other users?)")
     return f"a confined test stage failed (exit code {run.returncode})"
@@ -194,6 +222,46 @@ def landlock_problem():
     return probe("landlock")
 
 
+@functools.lru_cache(maxsize=None)
+def process_problem():
+    """None where a stage can run unconfined here (as a stage user, where the grader is root)."""
+    return probe("process") if stage_user_needed() else None
+
+
+@functools.lru_cache(maxsize=None)
+def namespaces_problem():
+    """None where the launcher can give a stage network and IPC namespaces of its own (and, as
+    root, a mount namespace); else why not."""
+    if launcher_problem():
+        return "namespaces exist on Linux only"
+    namespaces = {"network": True}
+    with tempfile.TemporaryDirectory(prefix="grade-probe-") as folder:
+        if os.geteuid() == 0:
+            namespaces["mounts"] = {"hide": [], "scratch": [os.path.realpath(folder)],
+                                    "keep": [], "scratch_bytes": 2**20}
+        run = run_limited([sys.executable, "-I", os.path.join(GRADER_DIR, "launcher.py"), "0",
+                           "60", str(MAX_PROCESSES), "0", json.dumps({"namespaces": namespaces}),
+                           "/bin/true"], folder, {"PATH": "/usr/bin:/bin"}, 60)
+    if run.returncode == 0:
+        return None
+    return (run.output.strip().splitlines() or ["?"])[-1]
+
+
+def hiding(mode):
+    """How the grader's own files are kept from a stage in `mode`: "bubblewrap", "landlock",
+    "mounts" (a mount namespace), "permissions" (closed to other users while grading), or
+    None (the stage can read whatever the grader's user, or any user, can)."""
+    if mode == "bwrap":
+        return "bubblewrap"
+    if mode == "process":
+        return None
+    if landlock_abi() >= 1:
+        return "landlock"
+    if stage_user_needed():
+        return "mounts" if namespaces_problem() is None else "permissions"
+    return None
+
+
 def launcher_problem():
     """None where launcher.py can limit a stage (Linux); else why not."""
     return None if sys.platform.startswith("linux") else "its limits need Linux"
@@ -219,16 +287,40 @@ def landlock_rules(folder):
     return {"read": read, "write": [folder, "/dev/null"]}
 
 
-def confinement(mode, folder, owner):
-    """The launcher's CONFINEMENT for a stage in `mode` whose files are in `folder`."""
+def confinement(mode, folder, owner, hidden=()):
+    """The launcher's CONFINEMENT for a stage in `mode` whose files are in `folder`, run as
+    `owner` (uid, gid) where the grader is root; `hidden`: the grader's own files and
+    folders, hidden where neither bubblewrap nor Landlock hides them."""
     result = {}
-    if mode in ("user", "landlock") and landlock_abi() >= 1:
-        result["landlock"] = landlock_rules(folder)
-    if mode == "user":
+    if mode in ("user", "landlock"):
+        if landlock_abi() >= 1:
+            result["landlock"] = landlock_rules(folder)
+        if namespaces_problem() is None:
+            result["namespaces"] = {"network": True}
+            if hiding(mode) == "mounts":
+                result["namespaces"]["mounts"] = private_mounts(folder, hidden)
+            if os.geteuid() != 0:  # what a user namespace gave, given up
+                result["drop_capabilities"] = True
+    if owner and mode != "bwrap":
         result["user"] = list(owner)
-    if mode == "landlock" and os.geteuid() == 0:
-        result["drop_capabilities"] = True
     return result
+
+
+def shared_scratch():
+    """The folders every user may write (the temporary folder included), as real paths."""
+    folders = [*SHARED_SCRATCH, tempfile.gettempdir()]
+    return list(dict.fromkeys(os.path.realpath(folder) for folder in folders
+                              if os.path.isdir(folder)))
+
+
+def private_mounts(folder, hidden):
+    """The launcher's "mounts": fresh folders where every user may write, the `hidden` paths
+    covered, and what a stage needs bound back (its folder, Python, the stage's two files)."""
+    keep = [folder, *python_folders(), os.path.join(GRADER_DIR, "launcher.py"),
+            os.path.join(GRADER_DIR, "student_stage.py")]
+    return {"hide": sorted({os.path.realpath(path) for path in hidden if path}),
+            "scratch": shared_scratch(), "scratch_bytes": PRIVATE_SCRATCH_BYTES,
+            "keep": list(dict.fromkeys(os.path.realpath(path) for path in keep))}
 
 
 def python_folders():
@@ -273,9 +365,9 @@ def bwrap_arguments(folder):
     return arguments + ["--remount-ro", "/", "--remount-ro", "/dev"]
 
 
-def stage_command(mode, folder, memory_mb, timeout, env, owner=None):
+def stage_command(mode, folder, memory_mb, timeout, env, owner=None, hidden=()):
     """The command that runs the student stage on the submission in `folder` (owned by
-    `owner` in the user mode)."""
+    `owner`, the stage's user, where the grader is root)."""
     if mode == "bwrap":
         launcher, stage = "/grader/launcher.py", "/grader/student_stage.py"
         prefix = bwrap_arguments(folder)
@@ -289,81 +381,180 @@ def stage_command(mode, folder, memory_mb, timeout, env, owner=None):
         if launcher_problem():  # macOS, Windows: a plain child process, its time still limited
             return [sys.executable, "-I", stage, SUBMISSION_NAME]
     one_process = "0" if seccomp_problem() else "1"
-    confined = json.dumps(confinement(mode, folder, owner))
+    confined = json.dumps(confinement(mode, folder, owner, hidden))
     return prefix + [sys.executable, "-I", launcher, str(memory_mb), str(timeout),
                      str(MAX_PROCESSES), one_process, confined, sys.executable, "-I", stage,
                      SUBMISSION_NAME]
 
 
-def run_student_stage(mode, folder, timeout, memory_mb, owner=None):
-    """Run the student stage on the submission in `folder` (see prepare_folder)."""
+def run_student_stage(mode, folder, timeout, memory_mb, owner=None, hidden=()):
+    """Run the student stage on the submission in `folder` (see prepare_folder), as `owner`
+    where the grader is root; `hidden`: see confinement()."""
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": folder, "TMPDIR": folder,
            "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
            "MPLBACKEND": "Agg", "KERAS_HOME": folder, "CUDA_VISIBLE_DEVICES": "",
            "TF_CPP_MIN_LOG_LEVEL": "3", "TF_NUM_INTRAOP_THREADS": "1",
            "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    command = stage_command(mode, folder, memory_mb, timeout, env, owner)
-    if mode == "user":
-        try:
-            return run_limited(command, folder, env, timeout, folder_limit=PROCESS_FOLDER_BYTES)
-        finally:
-            remove_files_of(owner[0])
+    command = stage_command(mode, folder, memory_mb, timeout, env, owner, hidden)
+    if mode == "bwrap":  # bubblewrap itself (pid 1 inside) sees only what it needs
+        return run_limited(command, folder, {"PATH": env["PATH"], "LANG": env["LANG"]}, timeout,
+                           user=owner)
     if launcher_problem():
         env["SYSTEMROOT"] = os.environ.get("SYSTEMROOT", "")  # Windows' Python needs it
-    if mode == "bwrap":  # bubblewrap itself (pid 1 inside) sees only what it needs
-        return run_limited(command, folder, {"PATH": env["PATH"], "LANG": env["LANG"]}, timeout)
-    return run_limited(command, folder, env, timeout, folder_limit=PROCESS_FOLDER_BYTES)
+    try:
+        return run_limited(command, folder, env, timeout, folder_limit=PROCESS_FOLDER_BYTES)
+    finally:
+        if owner and hiding(mode) != "landlock":  # it could write where every user may
+            remove_files_of(owner[0], spare=folder)
 
 
-SHARED_SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")  # where every user may write
+SHARED_SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # where every user may write
 
 
-def remove_files_of(uid):
-    """Remove what a stage's user left where every user may write (without Landlock it could):
-    each entry of SHARED_SCRATCH that the user owns, links never followed."""
-    for folder in SHARED_SCRATCH:
+def remove_files_of(uid, spare=None):
+    """Remove everything the stage user `uid` left where every user may write, however deep:
+    each file and folder it owns anywhere below shared_scratch(), searching the folders of
+    other users that others may pass through (the machine's), links never followed; all but
+    the folder `spare` (the stage's own, which the grader reads and removes itself)."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        spared = os.lstat(spare) if spare else None
+        spared = spared and (spared.st_dev, spared.st_ino)
+    except OSError:
+        spared = None
+    for top in shared_scratch():
         try:
-            names = os.listdir(folder)
+            pending = [os.open(top, flags)]
         except OSError:
             continue
-        for name in names:
-            path = os.path.join(folder, name)
+        while pending:
+            descriptor = pending.pop()
             try:
-                info = os.lstat(path)
-                if info.st_uid != uid:
-                    continue
-                if stat.S_ISDIR(info.st_mode):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    os.remove(path)
+                entries = list(os.scandir(descriptor))
+            except OSError:
+                entries = []
+            for entry in entries:
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                    if (info.st_dev, info.st_ino) == spared:
+                        continue
+                    if info.st_uid == uid:
+                        if stat.S_ISDIR(info.st_mode):
+                            remove_tree(descriptor, entry.name)
+                        else:
+                            os.unlink(entry.name, dir_fd=descriptor)
+                    elif stat.S_ISDIR(info.st_mode) and info.st_mode & 0o001:
+                        pending.append(os.open(entry.name, flags, dir_fd=descriptor))
+                except OSError:
+                    pass
+            os.close(descriptor)
+
+
+def remove_tree(parent, name):
+    """Remove the folder `name` of the folder open as `parent`, however deep: each folder in
+    it is first moved up beside it, so that neither the depth of the tree nor the length of
+    its paths matters, and no more than one folder is open at a time."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    pending = [name]
+    while pending:
+        folder = pending[-1]
+        try:
+            descriptor = os.open(folder, flags, dir_fd=parent)
+        except OSError:
+            pending.pop()
+            continue
+        moved = False
+        try:
+            for entry in list(os.scandir(descriptor)):
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        new_name = f".grader-removing-{secrets.token_hex(8)}"
+                        os.rename(entry.name, new_name, src_dir_fd=descriptor, dst_dir_fd=parent)
+                        pending.append(new_name)
+                        moved = True
+                    else:
+                        os.unlink(entry.name, dir_fd=descriptor)
+                except OSError:
+                    pass
+        finally:
+            os.close(descriptor)
+        if not moved:  # empty now (or holding what cannot be removed): done with it
+            try:
+                os.rmdir(folder, dir_fd=parent)
+            except OSError:
+                pass
+            pending.pop()
+
+
+def remove_folder(path):
+    """Remove the folder `path` and everything in it, however deep (a stage's folder)."""
+    parent, name = os.path.split(os.path.abspath(path))
+    try:
+        descriptor = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        remove_tree(descriptor, name)
+    finally:
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def closed_to_others(paths):
+    """The `paths` (the grader's own files and folders) closed to other users until the end of
+    the block, then as they were: where neither Landlock nor a mount namespace keeps them from
+    a stage user.  Yields the paths that were open to other users and are now closed."""
+    changed = {}
+    try:
+        for path in dict.fromkeys(os.path.realpath(path) for path in paths if path):
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            if info.st_mode & 0o007 and not info.st_mode & stat.S_ISVTX:
+                os.chmod(path, stat.S_IMODE(info.st_mode) & ~0o007)
+                changed[path] = stat.S_IMODE(info.st_mode)
+        yield list(changed)
+    finally:
+        for path, mode in changed.items():
+            try:
+                os.chmod(path, mode)
             except OSError:
                 pass
 
 
 def describe(mode):
     """One line on what confines each submission here, for the console and the report."""
-    layers = {"bwrap": ["bubblewrap (operating-system confinement)"],
+    as_user = " as an unprivileged user of its own" if stage_user_needed() else ""
+    layers = {"bwrap": [f"bubblewrap{as_user} (operating-system confinement)"],
               "user": ["an unprivileged user of its own (operating-system confinement)"],
-              "landlock": ["Landlock (operating-system confinement)"],
-              "process": ["a separate, limited process, NOT confined"]}[mode]
-    if mode == "user" and landlock_abi() >= 1:
-        layers.append("reads limited by Landlock")
-    layers.append("no new processes and no signals (seccomp)" if seccomp_problem() is None
+              "landlock": [f"Landlock{as_user} (operating-system confinement)"],
+              "process": [f"a separate, limited process{as_user}, NOT confined"]}[mode]
+    layers += {"landlock": ["reads limited by Landlock"] if mode == "user" else [],
+               "mounts": ["the grader's files hidden by a mount namespace"],
+               "permissions": ["the grader's files closed to other users while grading"]}.get(
+        hiding(mode), [])
+    if mode == "bwrap" or (mode in ("user", "landlock") and namespaces_problem() is None):
+        layers.append("no network (a network namespace of its own)")
+    layers.append("no new processes, no signals and no sockets (seccomp)"
+                  if seccomp_problem() is None
                   else f"new processes limited by number only ({seccomp_problem()})")
     return ", ".join(layers)
 
 
-def run_limited(command, cwd, env, timeout, memory_watch_mb=0, folder_limit=0):
+def run_limited(command, cwd, env, timeout, memory_watch_mb=0, folder_limit=0, user=None):
     """Run `command` in its own session; kill its group past `timeout` (+ the launcher's grace).
 
     `memory_watch_mb`: kill it when its resident memory grows past this (for GPU machines,
     where an address-space limit would stop CUDA).  `folder_limit`: kill it when the files
     under `cwd` grow past this many bytes (the process sandbox's scratch folder is on disk).
+    `user`: (uid, gid) to run it as, with no supplementary groups (the grader as root).
     """
     start = time.perf_counter()
+    as_user = {"user": user[0], "group": user[1], "extra_groups": []} if user else {}
     process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=hasattr(os, "killpg"))
+                               start_new_session=hasattr(os, "killpg"), **as_user)
     output = CappedReader(process.stdout, limit=MAX_OUTPUT_BYTES)
     timed_out = memory_exceeded = folder_exceeded = output_exceeded = False
     try:
@@ -402,14 +593,29 @@ def run_limited(command, cwd, env, timeout, memory_watch_mb=0, folder_limit=0):
 
 
 def folder_bytes(folder):
-    """The disk space that the files and folders under `folder` take, at least a block each."""
-    total = 0
-    for root, folders, names in os.walk(folder):
-        for name in folders + names:
-            try:
-                total += max(os.lstat(os.path.join(root, name)).st_blocks * 512, 4096)
-            except OSError:
-                pass
+    """The disk space that the files and folders under `folder` take, at least a block each;
+    "infinitely much" past MAX_FOLDER_DEPTH folders in folders or MAX_FOLDER_ENTRIES entries,
+    where counting would take too long or paths grow too long to follow."""
+    total, entries, pending = 0, 0, [(folder, 0)]
+    while pending:
+        path, depth = pending.pop()
+        try:
+            with os.scandir(path) as found:
+                for entry in found:
+                    entries += 1
+                    if entries > MAX_FOLDER_ENTRIES:
+                        return float("inf")
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    total += max(info.st_blocks * 512, 4096)
+                    if stat.S_ISDIR(info.st_mode):
+                        if depth + 1 > MAX_FOLDER_DEPTH:
+                            return float("inf")
+                        pending.append((entry.path, depth + 1))
+        except OSError:
+            pass
     return total
 
 
