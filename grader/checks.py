@@ -3,9 +3,11 @@
 Layer types are compared exactly, activations against Keras' own functions (never by
 name: a ReLU called "sigmoid" is a ReLU), the loss after ``keras.losses.get``.  The
 homework's network is exactly its Dense layers with Keras' defaults: a layer that changes
-what the network computes or learns (a Rescaling, a normalisation, a Dropout) or a Dense
-option changed from its default (initial weights, a regularizer) fails the layers check,
-so that every model passing all checks is trained into the reference answer's accuracy.
+what the network computes or learns (a Rescaling, a normalisation, a Dropout), a Dense
+option changed from its default (initial weights, a regularizer), a layer that is not
+float32 (a bfloat16 activation) or not trainable fails the layers check, and an input that
+is not float32 (integers) fails the input check, so that every model passing all checks is
+trained into the reference answer's accuracy.
 """
 
 from grader import spec
@@ -181,6 +183,55 @@ def input_width(model):
     return shape[-1] if isinstance(shape, tuple) and len(shape) == 2 else shape
 
 
+FLOAT = "float32"  # the dtype of the homework's input, weights and computations
+
+
+def input_problems(chain):
+    """What about the model's input is not Keras' default float32 dense input ([] if all is)."""
+    if not chain or type(chain[0]).__name__ != "InputLayer":
+        return []
+    layer, problems = chain[0], []
+    try:
+        dtype = str(layer.output.dtype)
+    except (AttributeError, ValueError, TypeError):
+        dtype = str(getattr(layer, "dtype", None))
+    if dtype != FLOAT:
+        problems.append(f"dtype {dtype}")
+    problems += [flag for flag in ("sparse", "ragged") if getattr(layer, flag, False)]
+    return problems
+
+
+def dtypes_of(layer):
+    """(the dtype a layer computes in, the dtype of its weights)."""
+    return str(getattr(layer, "compute_dtype", None)), str(getattr(layer, "variable_dtype", None))
+
+
+def plain(layer):
+    """Whether a layer is float32 and trainable, as Keras makes layers by default."""
+    return dtypes_of(layer) == (FLOAT, FLOAT) and layer.trainable is True
+
+
+def layer_settings(chain, model):
+    """"Dense 2: not trainable", "Activation: dtype bfloat16" for each layer (and the model)
+    that is not float32 or not trainable, the homework's network being both."""
+    found, dense = [], 0
+    for layer in chain:
+        name = type(layer).__name__
+        if name == "InputLayer":
+            continue
+        if name == "Dense":
+            dense += 1
+            name = f"Dense {dense}"
+        policy = getattr(getattr(layer, "dtype_policy", None), "name", None)
+        if dtypes_of(layer) != (FLOAT, FLOAT):
+            found.append(f"{name}: dtype {policy or dtypes_of(layer)[0]}")
+        if layer.trainable is not True:
+            found.append(f"{name}: not trainable")
+    if model.trainable is not True:
+        found.append("the model: not trainable")
+    return found
+
+
 def dense_parameters(dense_layers):
     """The weights and biases each Dense layer really has, from its variables' shapes."""
     counts = []
@@ -211,9 +262,13 @@ def model_checks(model, parts, keras):
     units = [layer.units for layer in dense]
     others = other_layers(chain) + ([not_a_chain] if not_a_chain else [])
     changed = changed_dense_options(dense, keras)
+    settings = layer_settings(chain, model)
     layers_reason = "; ".join([f"Dense units {units}"] +
                               ([f"also {', '.join(others)}"] if others else []) +
-                              ([f"not Keras' default {', '.join(changed[:4])}"] if changed else []))
+                              ([f"not Keras' default {', '.join(changed[:4])}"] if changed else []) +
+                              ([f"not float32 and trainable: {', '.join(settings[:4])}"]
+                               if settings else []))
+    input_wrong = input_problems(chain)
     found = effective_activations(chain, keras)
     expected = [[getattr(keras.activations, name)] for name in spec.ACTIVATIONS]
     parameters, per_layer = model.count_params(), dense_parameters(dense)
@@ -225,10 +280,10 @@ def model_checks(model, parts, keras):
                               ", ".join(f"{count:,}" for count in expected_dense_parameters()))
     checks = [(Check.COMPILED, parts is not None,
                "compiled" if parts else "model.compile() not called"),
-              (Check.INPUT, input_width(model) == spec.INPUT_SIZE,
-               f"input shape {model.input_shape}"),
-              (Check.UNITS, units == list(spec.UNITS) and not others and not changed,
-               layers_reason),
+              (Check.INPUT, input_width(model) == spec.INPUT_SIZE and not input_wrong,
+               ", ".join([f"input shape {model.input_shape}"] + input_wrong)),
+              (Check.UNITS, units == list(spec.UNITS) and not others and not changed and
+               not settings, layers_reason),
               (Check.ACTIVATIONS, found == expected, f"activations {activation_names(found)}"),
               (Check.PARAMETERS, parameters_ok, parameters_reason)]
     if parts is None:
@@ -250,6 +305,8 @@ def trainable(model):
 # What the grader trains: the network itself, whatever way it was written.
 
 FOLDED_ACTIVATIONS = ("Activation", "Softmax", "ReLU")
+DROPOUTS = ("Dropout", "GaussianDropout", "AlphaDropout")
+REGULARIZER_OPTIONS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer")
 
 
 def folded_activation(layer, keras):
@@ -268,75 +325,136 @@ def folded_activation(layer, keras):
     return None
 
 
+def changes_nothing(layer):
+    """Whether a float32, trainable layer leaves every value as it is, in training too: a
+    pass-through keeping the flat shape, a dropout or noise of rate 0, a linear activation, an
+    activity regularization of 0."""
+    name, config = type(layer).__name__, layer.get_config()
+    if name in PASS_THROUGH:
+        return flat_shape(shape_of(layer, "output")) and \
+            shape_of(layer, "input") == shape_of(layer, "output")
+    if name in DROPOUTS:
+        return config.get("rate") == 0
+    if name == "GaussianNoise":
+        return config.get("stddev") == 0
+    if name == "ActivityRegularization":
+        return not config.get("l1") and not config.get("l2")
+    if name == "Activation":
+        return config.get("activation") == "linear"
+    return False
+
+
+def zero_regularizer(value):
+    """Whether a serialized regularizer adds nothing: L1, L2 or L1L2 whose factors are all 0."""
+    return isinstance(value, dict) and value.get("class_name") in ("L1", "L2", "L1L2") and \
+        isinstance(value.get("config"), dict) and \
+        all(factor == 0 for factor in value["config"].values())
+
+
 def serialized_without_name(layer, keras):
+    """How Keras serializes a layer, without its name and build record, and with a regularizer
+    that adds nothing written as none."""
     entry = keras.saving.serialize_keras_object(layer)
     entry.pop("build_config", None)
-    entry["config"] = {key: value for key, value in entry["config"].items() if key != "name"}
+    entry["config"] = {key: None if key in REGULARIZER_OPTIONS and zero_regularizer(value)
+                       else value for key, value in entry["config"].items() if key != "name"}
     return entry
 
 
 def canonical_network(model, keras):
     """Everything about the model that changes what the grader's training gives, and nothing
-    else: its input width and its layers in data-flow order, each as Keras serializes it without
-    its name; an activation layer right after a linear Dense folded into it, layers that change
-    nothing left out.  None where the model is not one chain of layers."""
+    else: its input layer and its layers in data-flow order, each as Keras serializes it
+    without its name (dtypes, dtype policies and `trainable` flags included), and whether the
+    model is trainable.  Only layers that are float32 and trainable are normalised: a layer
+    that changes nothing (changes_nothing) is left out, and an activation layer right after a
+    linear Dense is folded into it.  None where the model is not one chain of layers."""
     chain, not_a_chain = layer_chain(model)
     if not_a_chain or not chain or type(chain[0]).__name__ != "InputLayer":
         return None
     entries = []
     for layer in chain[1:]:
         name = type(layer).__name__
-        if name in PASS_THROUGH and flat_shape(shape_of(layer, "output")) and \
-                shape_of(layer, "input") == shape_of(layer, "output"):
+        if plain(layer) and changes_nothing(layer):
             continue
-        if name in FOLDED_ACTIVATIONS and entries and entries[-1]["class_name"] == "Dense" and \
-                entries[-1]["config"].get("activation") == "linear":
+        if name in FOLDED_ACTIVATIONS and plain(layer) and entries and \
+                entries[-1]["class_name"] == "Dense" and \
+                entries[-1]["config"].get("activation") == "linear" and \
+                policy_name(entries[-1]["config"].get("dtype")) == FLOAT and \
+                entries[-1]["config"].get("trainable") is not False:
             activation = folded_activation(layer, keras)
             if isinstance(activation, str):
                 entries[-1]["config"]["activation"] = activation
                 continue
         entries.append(serialized_without_name(layer, keras))
-    return {"input": list(shape_of(chain[0], "output")[1:]), "layers": entries}
+    return {"input": serialized_without_name(chain[0], keras), "layers": entries,
+            "trainable": model.trainable is True}
 
 
-def network_hash(canonical):
-    """A short name for a canonical network: the first 12 hex digits of its SHA-256."""
+def network_key(canonical):
+    """The name of a canonical network, for sharing trainings and the cache: the SHA-256 (64
+    hex digits) of its whole description.  Reports show only its first digits, as a label."""
     import hashlib
     import json
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def dense_changed(config):
+    """Whether a canonical Dense entry differs from Keras' defaults in more than its units and
+    activation (the " *" of describe_network)."""
+    changed = any(key not in ("units", "activation", "trainable", "dtype") and
+                  value != DENSE_DEFAULTS.get(key, value) for key, value in config.items())
+    changed |= config.get("trainable") is False or any(
+        isinstance(config.get(key), dict) and config[key].get("class_name") != default
+        for key, default in (("kernel_initializer", "GlorotUniform"),
+                             ("bias_initializer", "Zeros")))
+    return changed or policy_name(config.get("dtype")) not in (None, FLOAT)
+
+
+def policy_name(dtype):
+    """The dtype policy's name in a serialized layer ("float32", "mixed_bfloat16")."""
+    if isinstance(dtype, dict):
+        return (dtype.get("config") or {}).get("name")
+    return dtype
 
 
 def describe_network(canonical):
     """One line: "Dense 3000 sigmoid > Dense 2000 sigmoid > Dense 10 softmax" (options that
-    differ from Keras' defaults marked with *)."""
+    differ from Keras' defaults marked with *, an input that is not float32 named first)."""
     parts = []
+    input_dtype = (canonical.get("input") or {}).get("config", {}).get("dtype")
+    if input_dtype not in (None, FLOAT):
+        parts.append(f"input {input_dtype}")
     for entry in canonical["layers"]:
         config = entry["config"]
         if entry["class_name"] == "Dense":
             activation = config.get("activation")
             activation = activation if isinstance(activation, str) else "custom"
-            changed = any(key not in ("units", "activation", "trainable", "dtype") and
-                          value != DENSE_DEFAULTS.get(key, value) for key, value in config.items())
-            changed |= config.get("trainable") is False or any(
-                isinstance(config.get(key), dict) and config[key].get("class_name") != default
-                for key, default in (("kernel_initializer", "GlorotUniform"),
-                                     ("bias_initializer", "Zeros")))
-            parts.append(f"Dense {config.get('units')} {activation}" + (" *" if changed else ""))
+            parts.append(f"Dense {config.get('units')} {activation}" +
+                         (" *" if dense_changed(config) else ""))
         else:
             detail = config.get("rate", config.get("activation", config.get("axis", "")))
-            parts.append(f"{entry['class_name']} {detail}".strip())
+            policy = policy_name(config.get("dtype"))
+            parts.append(f"{entry['class_name']} {detail}".strip() +
+                         (f" {policy}" if policy not in (None, FLOAT) else "") +
+                         (" frozen" if config.get("trainable") is False else ""))
+    if canonical.get("trainable") is False:
+        parts.append("frozen")
     return " > ".join(parts) or "no layers"
 
 
 DENSE_DEFAULTS = {"use_bias": True, "kernel_regularizer": None, "bias_regularizer": None,
                   "activity_regularizer": None, "kernel_constraint": None,
-                  "bias_constraint": None, "lora_rank": None}
+                  "bias_constraint": None, "lora_rank": None, "quantization_config": None}
 
 
 def rebuild_canonical(canonical, keras):
-    """A fresh model of the canonical network: its layers built in data-flow order, so that
-    weights drawn from the grader's seed come out the same however the file was written."""
+    """A fresh model of the canonical network: its input layer and layers built in data-flow
+    order, so that weights drawn from the grader's seed come out the same however the file was
+    written."""
     layers = [keras.saving.deserialize_keras_object(entry, safe_mode=True)
-              for entry in canonical["layers"]]
-    return keras.Sequential([keras.Input(shape=tuple(canonical["input"])), *layers])
+              for entry in [canonical["input"], *canonical["layers"]]]
+    model = keras.Sequential(layers)
+    if canonical.get("trainable") is False:
+        model.trainable = False
+    return model

@@ -67,11 +67,18 @@ def advice(name, reason):
         if "not Keras' default" in reason:
             hints.append("leave the Dense layers' other options (initializers, regularizers, "
                          "constraints) at Keras' defaults")
+        if "not float32 and trainable" in reason:
+            hints.append("leave every layer's dtype and trainable at Keras' defaults (float32, "
+                         "trainable)")
         return hints or ["use Dense layers of 3000, 2000 and 10 units, and nothing else"]
     if name == spec.Check.ACTIVATIONS:
         found = listed(reason, "activations")
         return layer_advice(found, list(spec.ACTIVATIONS), "activation") or \
             ["use sigmoid in both hidden layers and softmax in the output layer"]
+    if name == spec.Check.INPUT and ("dtype" in reason or "sparse" in reason
+                                     or "ragged" in reason):
+        return ["take the input as Keras' default dense float32 values: "
+                "keras.Input(shape=(3072,)), without dtype, sparse or ragged"]
     return {spec.Check.COMPILED: ["call model.compile(...) before returning the model"],
             spec.Check.INPUT: ["give the first layer 3072 inputs: keras.Input(shape=(3072,))"],
             spec.Check.PARAMETERS: ["the layers above fix the parameters: fix the layers"],

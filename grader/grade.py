@@ -490,13 +490,13 @@ class TrustedStage:
             if isinstance(record, dict) and record.get("done") is True and len(record) == 1:
                 done = True
             elif isinstance(record, dict) and set(record) == {"device"}:
-                self.device = report.text(record["device"], 20)
+                self.device = report.one_line(record["device"], 20)
                 if self.on_device:
                     self.on_device(self.device)
             elif isinstance(record, dict) and set(record) == {"network"}:
                 network = report.valid_network(record["network"])
                 waited = time.perf_counter()
-                answer = decide(network["hash"]) if network and decide else "train"
+                answer = decide(network["sha256"]) if network and decide else "train"
                 start += time.perf_counter() - waited
                 try:
                     self.process.stdin.write((answer + "\n").encode())

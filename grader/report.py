@@ -107,13 +107,22 @@ def validated_records(records):
     return fields, None
 
 
+def network_label(key):
+    """The short name a report shows for the network whose key (a full SHA-256 of its canonical
+    description) is `key`: its first 12 hex digits.  Only a label: trainings and the cache are
+    shared by the whole key, never by this."""
+    return key[:12]
+
+
 def valid_network(value):
-    """A trusted stage's {"hash": 12 hex digits, "description": text}, made safe; else None."""
-    if not isinstance(value, dict) or not isinstance(value.get("hash"), str) or \
-            not isinstance(value.get("description"), str) or len(value["hash"]) != 12 or \
-            any(character not in "0123456789abcdef" for character in value["hash"]):
+    """A network as the trusted stage names it, {"sha256": the 64 hex digits of its canonical
+    description, "description": text}, made safe and labelled ("hash"); else None."""
+    if not isinstance(value, dict) or not isinstance(value.get("sha256"), str) or \
+            not isinstance(value.get("description"), str) or len(value["sha256"]) != 64 or \
+            any(character not in "0123456789abcdef" for character in value["sha256"]):
         return None
-    return {"hash": value["hash"], "description": text(value["description"], 300)}
+    return {"sha256": value["sha256"], "hash": network_label(value["sha256"]),
+            "description": text(value["description"], 300)}
 
 
 def valid_result(result):
@@ -224,8 +233,8 @@ def write_report(folder, results, rubric, settings, sandbox_note=None, similar=N
 
 
 def network_of(row):
-    """The hash of the network a result was trained as (None: no network named)."""
-    return (row.get("network") or {}).get("hash")
+    """The key of the network a result was trained as (None: no network named)."""
+    return (row.get("network") or {}).get("sha256")
 
 
 def networks_section(rows):
@@ -243,7 +252,8 @@ def networks_section(rows):
     for network, members in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
         accuracy = members[0].get("accuracy")
         shown = "–" if accuracy is None else f"{accuracy:.4f}"
-        lines.append(f"| `{network}` | {markdown_cell(members[0]['network']['description'], 200)} "
+        label = markdown_cell(members[0]["network"]["hash"], 20)
+        lines.append(f"| `{label}` | {markdown_cell(members[0]['network']['description'], 200)} "
                      f"| {len(members)} | {shown} |")
     return lines
 
@@ -267,7 +277,7 @@ def _csv(rows):
     for row in rows:
         accuracy = "" if row.get("accuracy") is None else f"{row['accuracy']:.4f}"
         cells = ([row["student"], row["file"], row["score"], row["max_score"], accuracy,
-                  network_of(row) or "", f"{row.get('seconds', 0):.1f}"]
+                  (row.get("network") or {}).get("hash") or "", f"{row.get('seconds', 0):.1f}"]
                  + [test["score"] for test in row["tests"]]
                  + [test["output"] for test in row["tests"]]
                  + [row.get("not_gradable") or row.get("error") or "",

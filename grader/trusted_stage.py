@@ -8,7 +8,8 @@ trains ({"device": "GPU" or "CPU"}).  Then, for every line it reads — the path
 config that the grader took out of a student stage's ``model.keras`` and checked against
 the allowlist — it rebuilds the model in Keras' safe mode, makes the homework's checks, and
 reports the canonical network: the layers in data-flow order with everything that changes
-training and nothing else ({"network": {"hash", "description"}}).  It then reads one more
+training and nothing else, named by the SHA-256 of that whole description
+({"network": {"sha256", "description"}}).  It then reads one more
 line: "skip" when the grader already has this network's accuracy (from another submission
 or its cache), "train" otherwise.  Training rebuilds the canonical network with fresh
 weights from the grader's seed, in data-flow order, and trains it the same way for
@@ -29,7 +30,7 @@ import numpy as np
 
 from grader import spec
 from grader.checks import (canonical_network, compiled_parts, describe_network, model_checks,
-                           network_hash, rebuild, rebuild_canonical, trainable)
+                           network_key, rebuild, rebuild_canonical, trainable)
 
 RESULT_FD_ENV_VAR = "GRADER_RESULT_FD"
 MAX_TRAINED_PARAMETERS = 4 * spec.PARAMETERS  # bigger models would hold the class up
@@ -82,7 +83,8 @@ def grade(config, settings, keras, inputs):
         return
     canonical = canonical_network(model, keras)
     if canonical is not None:
-        report(network={"hash": network_hash(canonical), "description": describe_network(canonical)})
+        report(network={"sha256": network_key(canonical),
+                        "description": describe_network(canonical)})
         if sys.stdin.readline().strip() != "train":
             return
         keras.backend.clear_session()
