@@ -1,18 +1,25 @@
 """One training per distinct network: results shared within a run, and kept across runs.
 
 The trusted stage names each model's canonical network (checks.canonical_network: the layers
-in data-flow order with everything that changes training, nothing else) by a short hash.
-Submissions of the same network wait for one training and share its accuracy.  Accuracies
-are also kept in a cache folder, under a key of everything that decides them: the network,
-the device kind, a SHA-256 of the data, the training settings (train size, epochs, batch
-size, seed, threads, scaling, optimizer) and the versions of TensorFlow, Keras and this
-cache.  So a regrade next week, late submissions, a changed rubric or Slurm shards (separate
-processes, at the same time) train only what has not been trained with those settings.
+in data-flow order with everything that changes training, nothing else) by the SHA-256 of
+its whole description: two networks share a training only where their descriptions are
+equal (the short hash in the reports is a label, never a key).  Submissions of the same
+network wait for one training and share its accuracy.  Accuracies are also kept in a cache
+folder, under a key of everything that decides them: the network, the device kind, a
+SHA-256 of the data, the training settings (train size, epochs, batch size, seed, threads,
+scaling, optimizer) and the versions of TensorFlow, Keras and this cache.  So a regrade next
+week, late submissions, a changed rubric or Slurm shards (separate processes, at the same
+time) train only what has not been trained with those settings.
 
-Only the grader's own process writes the cache, each entry written whole and renamed into
-place (concurrent writers of one entry write the same thing); an entry that is damaged or
-does not match its key is ignored and the network trained again.  Where submissions run
-unconfined, no cache is used: a submission could have written it.
+The cache is trusted only as far as it is checked.  Its folder must be the grader's user's
+own and closed to every other user (made so where the grader creates it); one that is not,
+or that is a link, is not used at all, and the console says so in one line.  Only the
+grader's own process writes the cache, each entry written whole and renamed into place
+(concurrent writers of one entry write the same thing).  An entry is opened without
+following a link or waiting on a pipe, read outside the lock the workers share, and used
+only when it is a regular file of the grader's user of at most MAX_ENTRY_BYTES whose key is
+the one asked for: anything else is ignored and the network trained again.  Where
+submissions run unconfined, no cache is used: a submission could have written it.
 """
 
 import hashlib
@@ -20,16 +27,43 @@ import importlib.metadata
 import json
 import math
 import os
-import tempfile
+import secrets
+import stat
 import threading
 
-CACHE_VERSION = 1
-NETWORK_HASH_LENGTH = 12
+CACHE_VERSION = 2
+MAX_ENTRY_BYTES = 64 * 1024  # an entry is a key and three numbers: a few hundred bytes
+
+
+class CacheRefused(Exception):
+    """The cache folder cannot be trusted; its message says why, in a few words."""
 
 
 def default_cache_folder():
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "nnlab-grader")
+
+
+def open_cache_folder(folder):
+    """A descriptor of the cache folder `folder`, made (closed to others) where it is missing;
+    CacheRefused where it is a link, is not the grader's user's, or others may open it."""
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as error:
+        if os.path.islink(folder):
+            raise CacheRefused("it is a symbolic link") from None
+        raise CacheRefused(error.strerror or str(error)) from None
+    info = os.fstat(descriptor)
+    problem = None
+    if info.st_uid != os.geteuid():
+        problem = f"it belongs to user {info.st_uid}, not to the grader's user {os.geteuid()}"
+    elif info.st_mode & 0o077:
+        problem = f"other users may open it (mode {stat.S_IMODE(info.st_mode):04o})"
+    if problem:
+        os.close(descriptor)
+        raise CacheRefused(problem)
+    return descriptor
 
 
 def data_digest(path):
@@ -69,31 +103,52 @@ def valid_outcome(outcome):
 class Trainings:
     """The trainings of one grading run: who trains which network, and what came of it.
 
-    `cache_folder`: where accuracies are kept across runs (None: within this run only)."""
+    Networks are named by their key, the full SHA-256 of their canonical description.
+    `cache_folder`: where accuracies are kept across runs (None: within this run only); one
+    that cannot be trusted is said and not used.  `folder` is the one in use (or None)."""
 
     def __init__(self, settings, cache_folder=None):
-        self.folder = cache_folder
-        self.settings = cache_settings(settings) if cache_folder else None
+        self.folder, self.descriptor = None, None
+        if cache_folder:
+            try:
+                self.descriptor = open_cache_folder(cache_folder)
+                self.folder = cache_folder
+            except CacheRefused as why:
+                print(f"WARNING: the trainings cache {cache_folder} is not used ({why}): "
+                      "it must be a folder of the grader's own user that no other user may "
+                      "open; every network is trained in this run (remove that folder, or give "
+                      "--cache a new one)", flush=True)
+        self.settings = cache_settings(settings) if self.folder else None
         self.condition = threading.Condition()
         self.outcomes, self.running = {}, set()
         self.trained = self.from_cache = 0
         self.device_said = False
 
     def claim(self, network, device):
-        """The outcome of `network` on `device` where it is known (waiting while another worker
-        trains it); None when the caller is to train it and then publish()."""
+        """The outcome of `network` (its key) on `device` where it is known (waiting while
+        another worker trains it or reads it from the cache); None when the caller is to
+        train it and then publish()."""
         with self.condition:
             while (network, device) in self.running:
                 self.condition.wait()
             if (network, device) in self.outcomes:
                 return dict(self.outcomes[network, device], source="another submission")
-            cached = self._read(network, device)
-            if cached is not None:
-                self.outcomes[network, device] = cached
-                self.from_cache += 1
-                return dict(cached, source="the cache")
-            self.running.add((network, device))
-            return None
+            self.running.add((network, device))  # others wait for what comes of it
+        try:
+            cached = self._read(network, device)  # outside the lock: no worker waits on a file
+        except BaseException:
+            with self.condition:
+                self.running.discard((network, device))
+                self.condition.notify_all()
+            raise
+        if cached is None:
+            return None  # still marked running: the caller trains it and publishes
+        with self.condition:
+            self.running.discard((network, device))
+            self.outcomes[network, device] = cached
+            self.from_cache += 1
+            self.condition.notify_all()
+        return dict(cached, source="the cache")
 
     def publish(self, network, device, outcome):
         """What training `network` gave (accuracy, train_seconds, error), for every submission
@@ -126,18 +181,30 @@ class Trainings:
     def _key(self, network, device):
         return dict(self.settings, network=network, device=device)
 
-    def _path(self, network, device):
+    def _name(self, network, device):
         text = json.dumps(self._key(network, device), sort_keys=True)
-        return os.path.join(self.folder, hashlib.sha256(text.encode()).hexdigest() + ".json")
+        return hashlib.sha256(text.encode()).hexdigest() + ".json"
 
     def _read(self, network, device):
+        """The cached outcome of `network` on `device`, or None (no entry, or one not to trust)."""
         if self.folder is None:
             return None
         try:
-            with open(self._path(network, device), encoding="utf-8") as file:
-                entry = json.load(file)
+            descriptor = os.open(self._name(network, device), os.O_RDONLY | os.O_NOFOLLOW |
+                                 os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=self.descriptor)
+        except OSError:
+            return None  # none, or a link
+        try:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or \
+                    info.st_nlink != 1 or info.st_size > MAX_ENTRY_BYTES:
+                return None  # a pipe, a device, another user's, a hard link, too big
+            text = os.read(descriptor, MAX_ENTRY_BYTES + 1)
+            entry = json.loads(text.decode("utf-8"))
         except (OSError, ValueError, RecursionError):
             return None
+        finally:
+            os.close(descriptor)
         if not isinstance(entry, dict) or entry.get("key") != self._key(network, device) or \
                 not isinstance(entry.get("accuracy"), float) or not valid_outcome(entry):
             return None
@@ -146,12 +213,18 @@ class Trainings:
                 "train_seconds": seconds if isinstance(seconds, float) else None}
 
     def _write(self, network, device, outcome):
+        scratch = f".entry.{secrets.token_hex(8)}"
         try:
-            os.makedirs(self.folder, mode=0o700, exist_ok=True)
-            handle, scratch = tempfile.mkstemp(dir=self.folder, prefix=".entry.")
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
+            descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW |
+                                 os.O_CLOEXEC, 0o600, dir_fd=self.descriptor)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
                 json.dump({"key": self._key(network, device), **outcome}, file)
-            os.replace(scratch, self._path(network, device))
+            os.replace(scratch, self._name(network, device), src_dir_fd=self.descriptor,
+                       dst_dir_fd=self.descriptor)
         except OSError as error:  # a cache that cannot be written costs time, never a grade
+            try:
+                os.unlink(scratch, dir_fd=self.descriptor)
+            except OSError:
+                pass
             print(f"note: the trainings cache {self.folder} cannot be written "
                   f"({error.strerror}): networks will be trained again next time", flush=True)
