@@ -51,7 +51,7 @@ GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_RUBRIC = os.path.join(GRADER_DIR, "rubric.json")
 HANDOUT = os.path.join(REPO_ROOT, "cifar", "Train_NN_cifar.py")
 BUILD_TIMEOUT = 300  # seconds NN_model() may take at most: building a model takes seconds
-MAX_SUBMISSION_BYTES = 1_000_000  # the homework is a page of Python
+MAX_SUBMISSION_BYTES = similarity.MAX_FILE_BYTES  # the homework is a page of Python
 
 
 def gpu_count():
@@ -325,18 +325,22 @@ def submitted_code(path, raw):
 
 
 def code_files_for_similarity(paths, folder):
-    """`paths` with each notebook replaced by a file of its code, written into `folder`."""
+    """The code of each file in `paths` (student -> file handed in) that the grader grades,
+    copied into `folder` (a notebook's code cells as Python): only plain files of at most
+    MAX_SUBMISSION_BYTES, read without following a link or blocking, reach the comparison."""
     compared = {}
     for student, path in paths.items():
-        compared[student] = path
-        if path.lower().endswith(".ipynb") and os.path.isfile(path):
+        if submission_problem(path):
+            continue  # a link, a pipe, a huge file, no Python: not graded, not compared
+        code = read_submission(path)
+        if path.lower().endswith(".ipynb"):
             try:
-                code, _ = notebook_code(read_submission(path))
+                code, _ = notebook_code(code)
             except NotANotebook:
                 continue
-            compared[student] = os.path.join(folder, student + ".py")
-            with open(compared[student], "wb") as file:
-                file.write(code)
+        compared[student] = os.path.join(folder, student + ".py")
+        with open(compared[student], "wb") as file:
+            file.write(code)
     return compared
 
 
@@ -787,12 +791,13 @@ def progress_line(done, total, result, rubric, started):
     score = report.scored(result, rubric)
     accuracy = "" if result.get("accuracy") is None else f", accuracy {result['accuracy']:.4f}"
     problem = result.get("not_gradable") or result.get("error")
-    problem = f" ({report.text(problem, 120)})" if problem else ""
+    problem = f" ({report.one_line(problem, 120)})" if problem else ""
     left = total - done
     elapsed = time.perf_counter() - started
     estimate = f"; about {format_duration(elapsed / done * left)} left" if left else ""
-    return (f"[{done}/{total}] {result['student']}: {score['score']:g}/{score['max_score']:g}"
-            f"{accuracy}, {result.get('seconds', 0):.0f} s{problem}{estimate}")
+    return report.one_line(
+        f"[{done}/{total}] {result['student']}: {score['score']:g}/{score['max_score']:g}"
+        f"{accuracy}, {result.get('seconds', 0):.0f} s{problem}{estimate}", limit=None)
 
 
 def format_duration(seconds):
@@ -810,8 +815,10 @@ def report_only(parser, args, rubric):
         parser.error(f"argument --out: {args.out} holds no results/ to report on")
     results = all_results(folder)
     settings = next(iter(results.values()))["settings"] if results else {}
-    modes = {result.get("sandbox") for result in results.values()}
-    note = None if modes <= {"bwrap"} else unconfined_note("some were graded without bubblewrap")
+    unconfined = [student for student, result in results.items()
+                  if result.get("sandbox") == "process"]
+    note = unconfined_note(f"{plural(len(unconfined), 'submission')} of {len(results)} "
+                           "graded with --unconfined") if unconfined else None
     with tempfile.TemporaryDirectory(prefix="grade-similar-") as code_folder:
         similar = similarity.similar_pairs(code_files_for_similarity(
             {student: result["file"] for student, result in results.items()}, code_folder),

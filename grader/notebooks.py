@@ -2,14 +2,20 @@
 
 The code cells (nbformat 4) are joined in order into one Python file; markdown cells and
 stored outputs are ignored (an output is no evidence of anything).  IPython-only lines
-(`!pip install ...`, `%matplotlib inline`, the `%%time` line of a cell) are left out, and a
-cell of another language (`%%bash`, `%%html`, ...) entirely; what was left out is said.
+(`!pip install ...`, `%matplotlib inline`, the `%%time` line of a cell) are left out.  A cell
+whose cell magic runs its body as Python in the notebook itself (`%%time`, `%%timeit`,
+`%%capture`, ...) keeps its body; a cell of any other cell magic is left out whole, since
+IPython would not run its body as the notebook's Python: another language (`%%bash`,
+`%%html`, `%%javascript`, ...), a file written (`%%writefile`, `%%file`), or Python run in
+another process whose definitions never reach the notebook (`%%python3`, `%%pypy`,
+`%%script python`).  What was left out is said.
 """
 
 import json
 
-OTHER_LANGUAGES = ("%%bash", "%%sh", "%%script", "%%html", "%%javascript", "%%js", "%%latex",
-                   "%%markdown", "%%svg", "%%writefile", "%%perl", "%%ruby")
+# Cell magics whose body IPython runs as Python in the notebook's own namespace: the body is
+# code; every other cell magic's body is not.
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 
 
 class NotANotebook(ValueError):
@@ -38,8 +44,9 @@ def notebook_code(raw):
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        if source.lstrip().startswith(OTHER_LANGUAGES):
-            left_out.append(source.lstrip().splitlines()[0] + " (the whole cell)")
+        magic = foreign_cell_magic(source)
+        if magic is not None:
+            left_out.append(magic + " (the whole cell)")
             continue
         lines = []
         for line in source.splitlines():
@@ -49,3 +56,16 @@ def notebook_code(raw):
                 lines.append(line)
         cells.append("\n".join(lines))
     return ("\n\n".join(cells) + "\n").encode("utf-8"), left_out
+
+
+def foreign_cell_magic(source):
+    """The first line of the cell magic that makes IPython run a cell's body as something other
+    than the notebook's Python (a Python cell magic's body is read again, as IPython does:
+    "%%time" over "%%writefile x.py" writes a file); None where the body is Python."""
+    while source.lstrip().startswith("%%"):
+        source = source.lstrip()
+        first, _, source = source.partition("\n")
+        name = first[2:].split(maxsplit=1)[0] if first[2:].split() else ""
+        if name not in PYTHON_CELL_MAGICS:
+            return first.strip()
+    return None

@@ -46,12 +46,13 @@ def load_rubric(path):
 
 
 def printable(value):
-    """`value` with its control and format characters and lone surrogates written out
-    ("\\x1b", "\\udcff"): a submission's text must not move the instructor's terminal cursor,
-    retitle the window, reverse the order of what follows (bidirectional overrides) or stop a
-    UTF-8 writer (a surrogate, legal in a Python string and as a JSON escape, is not UTF-8)."""
+    """`value` with its control and format characters, line and paragraph separators and lone
+    surrogates written out ("\\x1b", "\\u2028", "\\udcff"): a submission's text must not move
+    the instructor's terminal cursor, retitle the window, reverse the order of what follows
+    (bidirectional overrides) or stop a UTF-8 writer (a surrogate, legal in a Python string and
+    as a JSON escape, is not UTF-8).  Newlines and tabs stay: see one_line()."""
     return "".join(character if character in "\n\t" or
-                   unicodedata.category(character) not in ("Cc", "Cf", "Cs") else
+                   unicodedata.category(character) not in ("Cc", "Cf", "Cs", "Zl", "Zp") else
                    (f"\\x{ord(character):02x}" if ord(character) < 0x100 else
                     f"\\u{ord(character):04x}") for character in value)
 
@@ -226,10 +227,21 @@ def write_report(folder, results, rubric, settings, sandbox_note=None, similar=N
         write_atomically(os.path.join(folder, "similarity.csv"), similarity.similarity_csv(similar))
         summary += "\n".join(similarity.summary_section(similar, len(rows))) + "\n"
     write_atomically(os.path.join(folder, "grades.json"), json.dumps(
-        {"settings": settings, "rubric": rubric, "sandbox": sandbox_note or "bubblewrap",
-         "submissions": rows}, indent=2))
+        {"settings": settings, "rubric": rubric, "sandbox": sandboxes(rows),
+         "warning": sandbox_note, "submissions": rows}, indent=2))
     write_atomically(os.path.join(folder, "grades.csv"), _csv(rows))
     write_atomically(os.path.join(folder, "summary.md"), summary)
+
+
+SANDBOX_NAMES = {"bwrap": "bubblewrap", "user": "an unprivileged user of its own",
+                 "landlock": "Landlock", "process": "NOT confined (--unconfined)"}
+
+
+def sandboxes(rows):
+    """What confined the class's stages, from each result's own record: "bubblewrap (12)"."""
+    modes = collections.Counter(row.get("sandbox") for row in rows if row.get("sandbox"))
+    return ", ".join(f"{SANDBOX_NAMES.get(mode, text(mode, 20))} ({count})"
+                     for mode, count in sorted(modes.items())) or "none (nothing ran)"
 
 
 def network_of(row):
@@ -313,6 +325,7 @@ def _summary(rows, settings, sandbox_note):
     count = f"{len(rows)} submission{'s' if len(rows) != 1 else ''}"
     lines = [title, ""] + warning + [
         f"{count} graded with {json.dumps(settings)}.", "",
+        f"Each submission's code ran in: {markdown_text(sandboxes(rows))}.", "",
         f"Scores out of {maximum:g}: mean {statistics.mean(scores):.1f}, median "
         f"{statistics.median(scores):.1f}, lowest {min(scores):g}, highest {max(scores):g}.",
         "", "| score | submissions |", "| --- | --- |"]

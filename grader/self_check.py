@@ -83,8 +83,8 @@ def main(argv=None):
     loader = threading.Thread(target=import_keras, args=(loaded,))  # TensorFlow loads meanwhile
     loader.start()
     if left_out:
-        print("note: your notebook's IPython-only lines are left out, as the grader does: "
-              + "; ".join(left_out[:10]))
+        print(report.one_line("note: your notebook's IPython-only lines are left out, as the "
+                              "grader does: " + "; ".join(left_out[:10]), limit=None))
     with tempfile.TemporaryDirectory(prefix="check-") as private:
         built = build_in_sandbox(source, private, mode, args.timeout, args.memory)
     loader.join()
@@ -108,7 +108,7 @@ def main(argv=None):
         points = rubric["checks"].get(name, 0.0)
         ok, reason = passed.get(name, (False, "not checked: " + (problem or "")))
         earned += points if ok else 0.0
-        print(f"{passed_mark if ok else failed_mark} {name}: {reason}  "
+        print(f"{passed_mark if ok else failed_mark} {name}: {report.one_line(reason)}  "
               f"({points if ok else 0:g}/{points:g} points)")
     total = sum(rubric["checks"].values())
     accuracy = rubric["accuracy"]
@@ -116,13 +116,14 @@ def main(argv=None):
           f"test accuracy when your instructor grades: full marks from "
           f"{accuracy['full_marks_at']:.0%}, none below {accuracy['zero_at']:.0%}.")
     for line in built.status.get("problems", []):
-        print(f"note: {line} (the grader skipped this line)")
+        print(f"note: {report.one_line(line)} (the grader skipped this line)")
     for flag in flags:
-        print(f"warning: {flag}: the grader holds back the accuracy points of files that do this")
+        print(f"warning: {report.one_line(flag)}: the grader holds back the accuracy points of "
+              "files that do this")
     all_passed = not problem and len(checks) == len(spec.CHECK_NAMES) and \
         all(ok for _, ok, _ in checks)
     if problem:
-        print(f"{failed_mark} {problem}")
+        print(f"{failed_mark} {report.one_line(problem)}")
     raise SystemExit(0 if all_passed and not flags else 1)
 
 

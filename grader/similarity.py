@@ -11,10 +11,12 @@ import csv
 import io
 import itertools
 import os
+import stat
 
 import numpy as np
 
 NOISE_TOKENS = 25  # matches shorter than this many tokens are ignored
+MAX_FILE_BYTES = 1_000_000  # the largest file the grader grades (grade.MAX_SUBMISSION_BYTES)
 THRESHOLD = 0.8  # both files share at least this fraction of their fingerprints
 
 
@@ -42,14 +44,19 @@ def line_ranges(code, slices):
 def similar_pairs(files, handout, threshold=THRESHOLD):
     """[(student a, student b, similarity, lines of a, lines of b)], most similar first.
 
-    `files`: student -> path of the submission still on disk; `handout`: its lines don't count.
+    `files`: student -> path of a copy of the code of each file graded (a regular file of at
+    most MAX_FILE_BYTES: anything else is left out); `handout`: its lines don't count.
     """
     from copydetect import CodeFingerprint, compare_files
     boilerplate = np.array(list(CodeFingerprint(handout, NOISE_TOKENS, 1, filter=True,
                                                 language="python").hashes))
     prints = {}
     for student, path in sorted(files.items()):
-        if os.path.isfile(path):
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:  # never a link
             try:
                 prints[student] = fingerprint(path, boilerplate)
             except Exception:  # copydetect cannot read it: nothing to compare
