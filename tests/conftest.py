@@ -3,6 +3,10 @@
 import functools
 import http.server
 import os
+import secrets
+import select
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -142,3 +146,84 @@ def run_and_report_tensorflow(script, *args):
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
                             text=True, timeout=300)
     return result, result.stdout.rstrip().endswith("tensorflow loaded: True")
+
+
+# A kernel as some machines have it, simulated for the grader and everything it starts: a
+# seccomp filter (loaded here, then the command is run) answers Landlock's system calls "not
+# implemented", as a kernel without Landlock does, and with "no-namespaces" unshare()
+# "not permitted", as in a container without CAP_SYS_ADMIN.
+SIMULATED_KERNEL = """
+import errno, os, sys
+sys.path.insert(0, os.path.join(sys.argv[2], "grader"))
+from launcher import SCMP_ACT_ALLOW, errno_action, load_libseccomp
+library = load_libseccomp()
+context = library.seccomp_init(SCMP_ACT_ALLOW)
+denied = {name: errno.ENOSYS for name in
+          ("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self")}
+if sys.argv[1] == "no-namespaces":
+    denied["unshare"] = errno.EPERM
+for name, number in denied.items():
+    assert library.seccomp_rule_add_array(context, errno_action(number),
+                                          library.seccomp_syscall_resolve_name(name.encode()),
+                                          0, None) == 0, name
+assert library.seccomp_load(context) == 0
+os.execv(sys.executable, [sys.executable] + sys.argv[3:])
+"""
+
+
+def on_simulated_kernel(kind, command):
+    """`command` (which starts with this Python) run on a kernel without Landlock ("no-landlock")
+    or without Landlock and namespaces ("no-namespaces")."""
+    assert command[0] == sys.executable and kind in ("no-landlock", "no-namespaces")
+    return [sys.executable, "-c", SIMULATED_KERNEL, kind, REPO_ROOT, *command[1:]]
+
+
+class Listeners:
+    """Listeners on this machine of every kind a stage could try: TCP and UDP on 127.0.0.1, a
+    Unix socket with a path in a folder every user may reach, an abstract Unix socket.
+    `heard` collects what reached them, until close()."""
+
+    def __init__(self):
+        self.folder = tempfile.mkdtemp(prefix="nnlab-listeners-")
+        os.chmod(self.folder, 0o755)
+        self.tcp = socket.create_server(("127.0.0.1", 0))
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.unix.bind(os.path.join(self.folder, "listener"))
+        os.chmod(os.path.join(self.folder, "listener"), 0o777)  # anyone may connect
+        self.abstract_name = "nnlab-listener-" + secrets.token_hex(6)
+        self.abstract = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.abstract.bind("\0" + self.abstract_name)
+        for listener in (self.unix, self.abstract):
+            listener.listen()
+        self.heard = set()
+        self.stop_reading, self.stop_writing = os.pipe()
+        self.thread = threading.Thread(target=self._listen, daemon=True)
+        self.thread.start()
+
+    def places(self):
+        return {"@TCP_PORT@": self.tcp.getsockname()[1], "@UDP_PORT@": self.udp.getsockname()[1],
+                "@UNIX_PATH@": os.path.join(self.folder, "listener"),
+                "@ABSTRACT@": self.abstract_name}
+
+    def _listen(self):
+        names = {self.tcp: "tcp", self.udp: "udp", self.unix: "unix", self.abstract: "abstract"}
+        while True:
+            ready, _, _ = select.select([*names, self.stop_reading], [], [])
+            if self.stop_reading in ready:
+                return
+            for listener in ready:
+                self.heard.add(names[listener])
+                if listener is self.udp:
+                    listener.recv(65536)
+                else:
+                    listener.accept()[0].close()
+
+    def close(self):
+        os.write(self.stop_writing, b"x")
+        self.thread.join()
+        for listener in (self.tcp, self.udp, self.unix, self.abstract):
+            listener.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return self.heard

@@ -2,9 +2,12 @@
 
 Every sample in tests/homework_samples is one student's file.  Hostile ones name paths
 with @OUTSIDE@ (a folder outside every scratch folder), @SUBMISSIONS@, @REPO@, @SITE@ (the
-Python installation's packages) and @OUT@ (the report folder), filled in here.  The class is
+Python installation's packages), @OUT@ (the report folder), @DATA@, @RUBRIC@, @CACHE@,
+@STICKY@ (a sticky folder of root's where every user may write) and the addresses of local
+listeners (@TCP_PORT@, @UDP_PORT@, @UNIX_PATH@, @ABSTRACT@), filled in here.  The class is
 graded once in bubblewrap, the hostile part of it again as an unprivileged user (the grader
-as root) and under Landlock (each skipped where it cannot run), and a few files once more
+as root) and under Landlock (each skipped where it cannot run), the round-4 part on a
+simulated kernel without Landlock (with namespaces, and without), and a few files once more
 unconfined, with --unconfined.
 """
 
@@ -13,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -20,7 +24,8 @@ import tempfile
 
 import pytest
 
-from conftest import REPO_ROOT, assert_clean_failure, generated_arrays, write_npz
+from conftest import (REPO_ROOT, Listeners, assert_clean_failure, generated_arrays,
+                      on_simulated_kernel, write_npz)
 from grader import report, sandbox, spec
 from grader.grade import student_name
 from grader.spec import Check
@@ -90,6 +95,16 @@ EXPECTED = {
     "wrong_reshape_between": (None, [Check.UNITS, Check.PARAMETERS], True),
     "wrong_softmax_over_batch": (None, [Check.ACTIVATIONS], True),
     "prints_flood": ("printed more than 8 MiB while building the model", ALL_CHECKS, False),
+    # round 4
+    "escape_changes_modes": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_network": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_fallocate": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_sigio_grader": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_leaves_files": (None, [Check.UNITS, Check.ACTIVATIONS, Check.PARAMETERS], True),
+    "escape_reads_class": ("NN_model() raised ValueError: found nothing", ALL_CHECKS, False),
+    "attack_console_lines": ("NN_model() raised ValueError: oops\n[99/99]", ALL_CHECKS, False),
+    "cheat_integer_input": (None, [Check.INPUT], True),
+    "cheat_bfloat16_activation": (None, [Check.UNITS], True),
     LONG_NAME: (None, [], True),
     "notebook": ("no NN_model(): the file defines no function NN_model()", ALL_CHECKS, False),
     "notes": ("not a Python file (.txt): not graded", ALL_CHECKS, False),
@@ -103,11 +118,20 @@ HELD_FOR_REVIEW = {"cheat_patches_keras", "cheat_relu_named_sigmoid", "cheat_pat
                    "escape_setsid_survivor", "escape_native_writers", "escape_disables_tripwire",
                    "attack_fifos_and_links", "escape_fork_bomb", "escape_fills_disk",
                    "escape_native_tamper", "escape_signals_grader", "attack_surrogate_texts",
-                   "attack_config_types"}
+                   "attack_config_types", "escape_changes_modes", "escape_network",
+                   "escape_fallocate", "escape_sigio_grader", "escape_leaves_files",
+                   "escape_reads_class"}
+# What a fourth round of hostile students tried: graded also on a kernel without Landlock.
+ROUND_4 = ["correct", "escape_changes_modes", "escape_network", "escape_fallocate",
+           "escape_sigio_grader", "escape_leaves_files", "escape_reads_class",
+           "cheat_copies_classmate"]
+LEFT_MARK = "nnlab-left-by-stage"  # what escape_leaves_files names its files
 PROCESS_SANDBOX_SAMPLES = ["correct", "cheat_copies_classmate", "cheat_reference_answer",
                            "escape_dir_fd", "escape_writes_files", "escape_setsid_survivor",
                            "cheat_patches_keras", "escape_fork_bomb", "escape_fills_disk",
-                           "linked_to_classmate", "attack_fifos_and_links"]
+                           "linked_to_classmate", "attack_fifos_and_links",
+                           "escape_sigio_grader", "escape_network", "escape_fallocate",
+                           "escape_reads_class"]
 
 
 def handout_with_answer():
@@ -125,8 +149,9 @@ def handout_with_answer():
     return handout[:start] + body + handout[start + len("    raise NotImplementedError\n"):]
 
 
-def write_class(folder, outside, names, out=None):
-    """The samples `names` as a class's submissions, placeholders filled in."""
+def write_class(folder, outside, names, out=None, places=None):
+    """The samples `names` as a class's submissions, placeholders filled in (`places`: more
+    placeholders and their values)."""
     folder.mkdir()
     out = out or folder.parent / "grades"
     correct = open(os.path.join(SAMPLES, "correct.py"), encoding="utf-8").read()
@@ -159,11 +184,13 @@ def write_class(folder, outside, names, out=None):
                    .replace(b"@REPO@", REPO_ROOT.encode())
                    .replace(b"@SITE@", sysconfig.get_paths()["purelib"].encode())
                    .replace(b"@OUT@", str(out).encode()))
+        for placeholder, value in (places or {}).items():
+            content = content.replace(placeholder.encode(), str(value).encode())
         (folder / f"{name}.py").write_bytes(content)
 
 
 def snapshot(folder):
-    """Every file under `folder` with its size and modification time."""
+    """Every file under `folder` with its size, modification time, mode and owner."""
     state = {}
     for root, folders, files in os.walk(folder):
         folders[:] = [name for name in folders if name not in ("__pycache__", ".pytest_cache",
@@ -171,8 +198,35 @@ def snapshot(folder):
         for name in files:
             path = os.path.join(root, name)
             info = os.stat(path)
-            state[path] = (info.st_size, info.st_mtime_ns)
+            state[path] = (info.st_size, info.st_mtime_ns, info.st_mode, info.st_uid)
     return state
+
+
+def targets_of_mode_changes():
+    """What escape_changes_modes tries to change that root owns, with its state and attributes."""
+    paths = [os.path.join(REPO_ROOT, "grader", "launcher.py"),
+             os.path.join(sysconfig.get_paths()["purelib"], "keras", "__init__.py"),
+             os.path.realpath(sys.executable)]
+    state = {}
+    for path in paths:
+        info = os.stat(path)
+        state[path] = (info.st_mode, info.st_uid, info.st_gid, info.st_mtime_ns,
+                       sorted(os.listxattr(path)))
+    return state
+
+
+def left_by_stages():
+    """Files and folders escape_leaves_files (or escape_fallocate) left where every user may
+    write, searched as deep as other users may pass."""
+    found = []
+    for top in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
+        for root, folders, names in os.walk(top):
+            folders[:] = [name for name in folders
+                          if os.stat(os.path.join(root, name), follow_symlinks=False).st_mode
+                          & 0o001 or LEFT_MARK in name]
+            found += [os.path.join(root, name) for name in folders + names
+                      if LEFT_MARK in name or name.startswith("nnlab-reserved-")]
+    return found
 
 
 def survivors():
@@ -188,28 +242,56 @@ def survivors():
     return found
 
 
-def grade_class(tmp_path_factory, names, *extra):
-    folder = tmp_path_factory.mktemp("grading")
+def grade_class(tmp_path_factory, names, *extra, folder=None, kernel=None):
+    """Grade the samples `names` with the flags `extra` (in `folder`, else a new one of pytest's,
+    which other users cannot reach; on a simulated `kernel`, see conftest.on_simulated_kernel),
+    with listeners for the stages to try and a sticky folder of root's for them to litter."""
+    folder = folder or tmp_path_factory.mktemp("grading")
+    folder.mkdir(mode=0o755, exist_ok=True)
     outside = folder / "outside"
     outside.mkdir()
-    write_class(folder / "submissions", outside, names)
+    sticky = tempfile.mkdtemp(prefix="nnlab-sticky-")
+    os.chmod(sticky, 0o1777)  # as /tmp/.X11-unix: every user may write, none remove another's
+    listeners = Listeners()
+    cache = folder / "cache"
+    places = {"@DATA@": folder / "cifar10.npz", "@RUBRIC@": folder / "rubric.json",
+              "@CACHE@": cache, "@STICKY@": sticky, **listeners.places()}
+    write_class(folder / "submissions", outside, names, places=places)
     data = write_npz(folder / "cifar10.npz",
                      generated_arrays((32, 32, 3), train_size=200, test_size=100))
     rubric = json.load(open(os.path.join(REPO_ROOT, "grader", "rubric.json")))
     rubric["accuracy"] = {"points": 30, "zero_at": 0.0, "full_marks_at": 0.01}
     json.dump(rubric, open(folder / "rubric.json", "w"))
-    before = snapshot(REPO_ROOT), snapshot(folder)
+    before = snapshot(REPO_ROOT), snapshot(folder), targets_of_mode_changes()
     command = [sys.executable, GRADER, str(folder / "submissions"), "--data", data, "--epochs",
                "1", "--workers", "2", "--timeout", "40", "--memory", "6000", "--rubric",
-               str(folder / "rubric.json"), "--out", str(folder / "grades"), *extra]
+               str(folder / "rubric.json"), "--out", str(folder / "grades"), "--cache",
+               str(cache), *extra]
     env = dict(os.environ, GRADER_TEST_SECRET=SECRET)  # what no report may ever show
-    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-                            timeout=1800)
-    after = snapshot(REPO_ROOT), snapshot(folder)
+    try:
+        result = subprocess.run(on_simulated_kernel(kernel, command) if kernel else command,
+                                cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                                timeout=1800)
+    finally:
+        heard = listeners.close()
+    after = snapshot(REPO_ROOT), snapshot(folder), targets_of_mode_changes()
+    left = left_by_stages() + [os.path.join(sticky, name) for name in os.listdir(sticky)]
+    shutil.rmtree(sticky, ignore_errors=True)
     grades_file = folder / "grades" / "grades.json"
     return {"result": result, "folder": folder, "outside": outside, "before": before,
-            "after": after, "command": command, "survivors": survivors(),
-            "grades": json.load(open(grades_file)) if grades_file.exists() else {}}
+            "after": after, "command": command, "survivors": survivors(), "heard": heard,
+            "left": left, "grades": json.load(open(grades_file)) if grades_file.exists() else {}}
+
+
+@pytest.fixture(scope="module")
+def open_folder():
+    """A folder every user may read (files too): as an instructor's class folder may well be,
+    so that only the grader keeps it from the stages (pytest's folders are closed)."""
+    from pathlib import Path
+    folder = Path(tempfile.mkdtemp(prefix="nnlab-open-class-"))
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -221,9 +303,9 @@ def graded(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def graded_in_processes(tmp_path_factory):
+def graded_in_processes(tmp_path_factory, open_folder):
     return grade_class(tmp_path_factory, PROCESS_SANDBOX_SAMPLES, "--sandbox", "process",
-                       "--unconfined")
+                       "--unconfined", folder=open_folder / "unconfined")
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +321,28 @@ def graded_under_landlock(tmp_path_factory):
     if sandbox.landlock_problem():
         pytest.skip(f"no Landlock here: {sandbox.landlock_problem()}")
     return grade_class(tmp_path_factory, HOSTILE, "--sandbox", "landlock")
+
+
+def graded_on_simulated_kernel(tmp_path_factory, open_folder, kernel):
+    """The round-4 class graded as an unprivileged user (the grader as root) on a kernel without
+    Landlock, in a folder every user may read: only the grader keeps its files from the stages."""
+    if sandbox.user_problem():
+        pytest.skip(f"no unprivileged stage user here: {sandbox.user_problem()}")
+    if sandbox.seccomp_problem():
+        pytest.skip(f"no seccomp here to simulate the kernel: {sandbox.seccomp_problem()}")
+    folder = open_folder / kernel
+    return grade_class(tmp_path_factory, ROUND_4, "--sandbox", "user", folder=folder,
+                       kernel=kernel)
+
+
+@pytest.fixture(scope="module")
+def graded_without_landlock(tmp_path_factory, open_folder):
+    return graded_on_simulated_kernel(tmp_path_factory, open_folder, "no-landlock")
+
+
+@pytest.fixture(scope="module")
+def graded_without_namespaces(tmp_path_factory, open_folder):
+    return graded_on_simulated_kernel(tmp_path_factory, open_folder, "no-namespaces")
 
 
 def by_student(graded):
@@ -348,8 +452,10 @@ def test_nothing_escaped_and_nothing_survived(graded):
 
 
 def assert_nothing_escaped(graded):
-    """Nothing written outside the scratch folders but the report, nothing left running, no
-    secret of the grader's in anything it wrote or printed."""
+    """Nothing written outside the scratch folders but the report and the cache, nothing of
+    root's changed (mode, owner, times, attributes), no listener reached, nothing left where
+    every user may write, nothing left running, no secret of the grader's in anything it
+    wrote or printed."""
     assert not os.listdir(graded["outside"])
     assert graded["survivors"] == []
     assert not os.path.exists(PLANTED)
@@ -358,13 +464,16 @@ def assert_nothing_escaped(graded):
         for name in names:
             assert SECRET.encode() not in open(os.path.join(root, name), "rb").read(), name
     assert SECRET not in graded["result"].stdout + graded["result"].stderr
-    repo_before, data_before = graded["before"]
-    repo_after, data_after = graded["after"]
+    repo_before, data_before, targets_before = graded["before"]
+    repo_after, data_after, targets_after = graded["after"]
     assert repo_after == repo_before
+    assert targets_after == targets_before
     changed = {path for path in set(data_before) | set(data_after)
                if data_before.get(path) != data_after.get(path)}
-    report_folder = str(graded["folder"] / "grades")
-    assert all(path.startswith(report_folder) for path in changed), changed
+    written = (str(graded["folder"] / "grades"), str(graded["folder"] / "cache"))
+    assert all(path.startswith(written) for path in changed), changed
+    assert graded["heard"] == set()
+    assert graded["left"] == []
 
 
 def test_no_cell_of_the_csv_is_a_formula(graded):
@@ -435,6 +544,86 @@ def test_confined_without_bubblewrap_the_hostile_class_gets_nothing(request, fix
     assert_nothing_escaped(graded)
 
 
+def assert_round_4_refused(rows, confined=True):
+    """What the round-4 samples printed: every attempt refused, in the stage's own words."""
+    tails = {name: rows[name]["output_tail"] for name in
+             ("escape_network", "escape_fallocate", "escape_sigio_grader") if name in rows}
+    for what in ("tcp", "udp", "unix", "abstract", "pair"):
+        assert f"{what}: refused" in tails["escape_network"], tails["escape_network"]
+    assert ": sent" not in tails["escape_network"]
+    assert "fallocate refused" in tails["escape_fallocate"] and "took" not in \
+        tails["escape_fallocate"], tails["escape_fallocate"]
+    assert "armed 0: ; refused " in tails["escape_sigio_grader"], tails["escape_sigio_grader"]
+    if "escape_changes_modes" in rows:
+        tail = rows["escape_changes_modes"]["output_tail"]
+        assert "launcher.py: chmod=refused chown=refused utime=refused touch=refused " \
+               "setxattr=refused" in tail, tail
+        assert "setuid: copy=refused model-file=refused new-file=refused" in tail, tail
+        assert "=changed" not in tail and "setuid bit set" not in tail, tail
+    if confined:
+        assert rows["escape_reads_class"]["error"] == \
+            "NN_model() raised ValueError: found nothing"
+
+
+@pytest.mark.parametrize("fixture", ["graded", "graded_as_user", "graded_under_landlock"])
+def test_round_4_gets_nothing_in_any_sandbox(request, fixture):
+    """A stage that is never root changes nothing of root's; no socket, no hidden disk space,
+    no signal by SIGIO; nothing of the grader's read (also checked: assert_nothing_escaped)."""
+    graded = request.getfixturevalue(fixture)
+    rows = by_student(graded)
+    assert_round_4_refused(rows)
+    for student in ("cheat_integer_input", "cheat_bfloat16_activation"):
+        assert rows[student]["network"]["sha256"] != rows["correct"]["network"]["sha256"]
+        assert rows[student]["score"] < rows["correct"]["score"]
+    assert_nothing_escaped(graded)
+
+
+@pytest.mark.parametrize("fixture, hidden_by", [
+    ("graded_without_landlock", "the grader's files hidden by a mount namespace"),
+    ("graded_without_namespaces", "the grader's files closed to other users while grading")])
+def test_without_landlock_the_stage_reads_nothing_of_the_graders_and_leaves_nothing(
+        request, fixture, hidden_by):
+    graded = request.getfixturevalue(fixture)
+    result = graded["result"]
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Landlock" not in result.stdout.split("Sandbox: ")[1].splitlines()[0]
+    assert hidden_by in result.stdout
+    rows = by_student(graded)
+    assert set(rows) == set(ROUND_4) and rows["correct"]["score"] == 100
+    assert all(rows[name]["score"] < 100 for name in ROUND_4 if name != "correct")
+    assert_round_4_refused(rows)
+    assert rows["cheat_copies_classmate"]["error"] == \
+        "NN_model() raised FileNotFoundError: no classmate found"
+    if fixture == "graded_without_namespaces":
+        assert "closed to other users while grading (opened again at the end): " in result.stdout
+        assert stat.S_IMODE(os.stat(graded["folder"] / "submissions").st_mode) == 0o755
+        assert stat.S_IMODE(os.stat(graded["folder"] / "grades").st_mode) == 0o755
+    assert_nothing_escaped(graded)
+
+
+def test_report_only_says_where_the_class_was_graded(graded_as_user, tmp_path):
+    out = tmp_path / "grades"
+    shutil.copytree(graded_as_user["folder"] / "grades", out)
+    result = subprocess.run([sys.executable, GRADER, "--report-only", "--out", str(out)],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    summary = (out / "summary.md").read_text()
+    assert "not confined" not in summary.lower() and "Warning" not in summary
+    assert f"an unprivileged user of its own \\({len(HOSTILE)}\\)" in summary
+    grades = json.load(open(out / "grades.json"))
+    assert grades["sandbox"] == f"an unprivileged user of its own ({len(HOSTILE)})"
+    assert grades["warning"] is None
+
+
+def test_no_text_of_a_submission_prints_a_line_of_its_own(graded):
+    lines = graded["result"].stdout.splitlines()
+    assert not [line for line in lines if line.startswith(("[99/99]", "Report written to grades"))]
+    assert not any("all graded" in line and "attack_console_lines" not in line for line in lines)
+    (line,) = [line for line in lines if "] attack_console_lines: " in line]
+    assert "oops\\n[99/99] kim" in line and "\\x0dReport" in line
+
+
 def test_process_sandbox_still_grades_and_says_it_is_weaker(graded_in_processes):
     graded = graded_in_processes
     assert graded["result"].returncode == 0, graded["result"].stderr
@@ -452,10 +641,27 @@ def test_process_sandbox_still_grades_and_says_it_is_weaker(graded_in_processes)
     assert not os.listdir(graded["outside"])
     assert graded["survivors"] == []
     assert any("outside" in flag for flag in rows["escape_dir_fd"]["tripwire"])
+    # Unconfined, the stage reads what every user may (here, a class folder open to all)...
+    assert rows["escape_reads_class"]["error"].startswith(
+        "NN_model() raised ValueError: found: class=")
+    # ...but it is never root, and the seccomp filter still holds: no socket, no hidden disk
+    # space, no signal to the grader by any route, and what it left behind is gone.
+    assert_round_4_refused(rows, confined=False)
+    assert graded["heard"] == set() and graded["left"] == []
+
+
+@pytest.fixture
+def stage_parent():
+    """A folder for a stage's folder, as the grader's own: passable by the stage users."""
+    from pathlib import Path
+    folder = tempfile.mkdtemp(prefix="grade-test-")
+    os.chmod(folder, 0o711)
+    yield Path(folder)
+    sandbox.remove_folder(folder)
 
 
 @needs_bubblewrap
-def test_sandbox_bwrap_hides_the_machine(tmp_path):
+def test_sandbox_bwrap_hides_the_machine(tmp_path, stage_parent):
     look = tmp_path / "look.py"
     look.write_text(
         "import os, socket, subprocess, sys\n"
@@ -471,11 +677,13 @@ def test_sandbox_bwrap_hides_the_machine(tmp_path):
         f"    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)  # {SURVIVOR_MARKER}'],"
         " start_new_session=True)\n"
         "except OSError:\n    print('no processes')\n")
-    folder = tmp_path / "stage"
-    sandbox.prepare_folder(str(folder), look.read_bytes())
-    command = sandbox.stage_command("bwrap", str(folder), 2000, 60, {"PATH": "/usr/bin:/bin"})
+    folder = stage_parent / "stage"
+    owner = sandbox.new_stage_owner()  # as the grader starts bubblewrap
+    sandbox.prepare_folder(str(folder), look.read_bytes(), owner)
+    command = sandbox.stage_command("bwrap", str(folder), 2000, 60, {"PATH": "/usr/bin:/bin"},
+                                    owner)
     command[-4:] = [sys.executable, "-I", "/work/" + sandbox.SUBMISSION_NAME]
-    run = sandbox.run_limited(command, str(folder), {}, 60)
+    run = sandbox.run_limited(command, str(folder), {}, 60, user=owner)
     lines = run.output.splitlines()
     assert lines[0] == "False False", run.output
     assert lines[1].startswith("/work ")
@@ -489,15 +697,17 @@ def test_sandbox_bwrap_hides_the_machine(tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["bwrap", "process"])
-def test_a_stage_killed_by_a_signal_is_named_in_either_sandbox(tmp_path, mode):
+def test_a_stage_killed_by_a_signal_is_named_in_either_sandbox(stage_parent, mode):
     if mode == "bwrap" and sandbox.bubblewrap_problem():
         pytest.skip(f"no bubblewrap here: {sandbox.bubblewrap_problem()}")
-    folder = tmp_path / "stage"
-    sandbox.prepare_folder(str(folder), b"import ctypes\nctypes.string_at(0)\n")  # a segfault
+    folder = stage_parent / "stage"
+    owner = sandbox.new_stage_owner()
+    sandbox.prepare_folder(str(folder), b"import ctypes\nctypes.string_at(0)\n", owner)  # a segfault
     env = {"PATH": "/usr/bin:/bin"}
-    command = sandbox.stage_command(mode, str(folder), 2000, 60, env)
+    command = sandbox.stage_command(mode, str(folder), 2000, 60, env, owner)
     command[-4:] = [sys.executable, "-I", sandbox.SUBMISSION_NAME]
-    run = sandbox.run_limited(command, str(folder), {} if mode == "bwrap" else env, 60)
+    run = sandbox.run_limited(command, str(folder), {} if mode == "bwrap" else env, 60,
+                              user=owner if mode == "bwrap" else None)
     assert run.signal_name == "SIGSEGV", (run.returncode, run.output)
 
 

@@ -172,6 +172,41 @@ def test_shards_share_the_cache_and_unconfined_grading_keeps_none(three_networks
     assert "trainings were shared within this run only" in run.stdout
 
 
+COLLIDING = ("correct", "correct_functional", "wrong_activations")
+SAME_LABEL = "c0111de0c0de"
+# The grader with its short network label forced to one value: as if two networks' short
+# hashes collided (a birthday search over network variants finds such pairs in minutes).
+WITH_ONE_LABEL = (f"import sys; from grader import report; report.network_label = lambda key: "
+                  f"{SAME_LABEL!r}; from grader import grade; grade.main(sys.argv[1:])")
+
+
+def test_networks_whose_short_labels_collide_still_train_apart(tmp_path_factory):
+    folder, submissions, data = class_of(tmp_path_factory, "colliding", COLLIDING)
+
+    def run(out):
+        graded = subprocess.run([sys.executable, "-c", WITH_ONE_LABEL, str(submissions),
+                                 "--data", data, "--epochs", "1", "--out", str(folder / out),
+                                 "--cache", str(folder / "cache")], cwd=REPO_ROOT,
+                                capture_output=True, text=True, timeout=900)
+        assert graded.returncode == 0, graded.stderr
+        return graded, {row["student"]: row for row in
+                        json.load(open(folder / out / "grades.json"))["submissions"]}
+
+    first, rows = run("first")
+    assert trainings_line(first) == "2 trainings done"
+    assert {row["network"]["hash"] for row in rows.values()} == {SAME_LABEL}
+    homework, relu = rows["correct"], rows["wrong_activations"]
+    assert homework["network"]["sha256"] != relu["network"]["sha256"]
+    assert relu["network"]["trained"] == "here" and homework["accuracy"] != relu["accuracy"]
+    assert rows["correct_functional"]["accuracy"] == homework["accuracy"]
+    assert (homework["same_network_as"], relu["same_network_as"]) == (1, 0)
+    assert "2 distinct networks" in (folder / "first" / "summary.md").read_text()
+    again, cached = run("again")  # the cache is keyed by the whole description too
+    assert trainings_line(again) == "0 trainings done, 2 from the cache"
+    assert {name: row["accuracy"] for name, row in cached.items()} == \
+        {name: row["accuracy"] for name, row in rows.items()}
+
+
 def test_shards_workers_and_report_only_give_the_rows_of_one_run(small_class):
     folder, submissions, data = small_class
     settings = ["--data", data, "--epochs", 1, "--timeout", 120]
@@ -231,6 +266,39 @@ def test_the_handout_itself_is_not_what_makes_files_similar(tmp_path):
         (tmp_path / f"{name}.py").write_text(text + "\n" + body.split('"""', 2)[-1])
         files[name] = str(tmp_path / f"{name}.py")
     assert similarity.similar_pairs(files, handout) == []
+
+
+def test_only_graded_files_reach_the_similarity_report_and_never_through_a_link(
+        tmp_path, monkeypatch):
+    import copydetect
+    from grader import grade, similarity
+    fingerprinted = []
+    original = copydetect.CodeFingerprint
+
+    def recording(path, *args, **options):
+        fingerprinted.append((path, os.lstat(path).st_size, os.path.islink(path)))
+        return original(path, *args, **options)
+
+    monkeypatch.setattr(copydetect, "CodeFingerprint", recording)
+    files = tmp_path / "class"
+    files.mkdir()
+    (files / "kim.py").write_text(ORIGINAL)
+    (files / "lee.py").write_text(RENAMED)
+    (files / "big.py").write_text(ORIGINAL * (3 * 2**20 // len(ORIGINAL) + 1))  # over 3 MiB
+    (files / "link_to_big.py").symlink_to(files / "big.py")
+    (files / "link_to_kim.py").symlink_to(files / "kim.py")
+    os.mkfifo(files / "pipe.py")
+    (files / "notes.txt").write_text(ORIGINAL)
+    paths = {path.stem: str(path) for path in files.iterdir()}
+    with tempfile.TemporaryDirectory() as folder:
+        compared = grade.code_files_for_similarity(paths, folder)
+        pairs = similarity.similar_pairs(compared, os.path.join(REPO_ROOT, "cifar",
+                                                                "Train_NN_cifar.py"))
+    assert sorted(compared) == ["kim", "lee"]
+    assert [(a, b) for a, b, *_ in pairs] == [("kim", "lee")]
+    assert fingerprinted and all(size <= 1_000_000 and not link
+                                 for _, size, link in fingerprinted), fingerprinted
+    assert not any(str(files) in path for path, _, _ in fingerprinted)  # copies, never the files
 
 
 @pytest.fixture

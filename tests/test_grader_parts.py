@@ -4,13 +4,18 @@ allowlist of saved models, the checks on rebuilt models, and the validation of r
 import json
 import os
 import re
+import shutil
+import signal
+import stat
 import subprocess
 import sys
+import tempfile
+import threading
 import zipfile
 
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, Listeners
 from grader import model_config, report, sandbox, source_flags, spec, student_stage
 from grader.model_config import NotGradable, NoModel
 
@@ -489,6 +494,16 @@ def test_every_writer_survives_every_text_a_child_can_reach(tmp_path):
     assert "www.evil" not in summary and "a@b" not in summary
 
 
+def test_every_text_printed_to_the_console_is_one_line():
+    from grader.grade import progress_line
+    rubric = report.load_rubric(os.path.join(REPO_ROOT, "grader", "rubric.json"))
+    for text in BAD_TEXTS + ["oops\n[9/9] kim: 100/100\r\n", "a\u2028b\u2029c\x85d\x0be\tf"]:
+        result = hostile_result(text)
+        for line in (progress_line(1, 2, result, rubric, 0.0), report.one_line(text)):
+            assert len(line.splitlines()) == 1 and "\t" not in line, line[:200]
+            line.encode("utf-8")
+
+
 def test_a_stage_status_of_any_shape_is_text_or_nothing(tmp_path):
     from grader.grade import read_status
     for status in ('{"error": "\\udcff\\u0000", "problems": ["\\ud800"], "flags": 7}',
@@ -538,11 +553,14 @@ def test_honest_sources_raise_no_flag():
         assert source_flags.flags_in(file.read()) == []
 
 
-def launch_confined(code, confinement, folder, one_process=True):
+def launch_confined(code, confinement, folder, one_process=True, user=None):
+    """`code` run by the launcher with `confinement`; by a launcher running as `user` (uid, gid),
+    as a grader that is not root would, where given."""
+    as_user = {"user": user[0], "group": user[1], "extra_groups": []} if user else {}
     return subprocess.run([sys.executable, "-I", LAUNCHER, "2000", "60", "64",
                            "1" if one_process else "0", json.dumps(confinement), sys.executable,
                            "-I", "-c", code], cwd=folder, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, **as_user)
 
 
 TRY_ESCAPES = """
@@ -572,7 +590,7 @@ def test_a_confined_stage_writes_reads_and_signals_only_its_own(tmp_path, mode):
     outside.mkdir()
     secret = outside / "secret.txt"
     secret.write_text("the instructor's")
-    owner = sandbox.stage_owner() if mode == "user" else None
+    owner = sandbox.new_stage_owner()
     sandbox.prepare_folder(str(folder), b"", owner)
     os.chmod(tmp_path, 0o755)  # reachable by other users: what stops the stage is the sandbox
     confinement = sandbox.confinement(mode, str(folder), owner)
@@ -695,14 +713,14 @@ def canonical_of(config):
 def test_the_same_network_however_written_is_one_canonical_network_trained_alike():
     import keras
     import numpy as np
-    from grader.checks import describe_network, network_hash, rebuild_canonical
+    from grader.checks import describe_network, network_key, rebuild_canonical
     from grader.trusted_stage import train_and_predict
 
     inputs, settings = tiny_training()
     predictions, hashes = {}, {}
     for way, config in homework_written_many_ways().items():
         canonical = canonical_of(config)
-        hashes[way] = network_hash(canonical)
+        hashes[way] = network_key(canonical)
         keras.backend.clear_session()
         keras.utils.set_random_seed(1)
         predictions[way] = train_and_predict(rebuild_canonical(canonical, keras), settings, inputs)
@@ -716,7 +734,7 @@ def test_the_same_network_however_written_is_one_canonical_network_trained_alike
 def test_networks_that_really_differ_stay_distinct():
     import keras
     from keras import layers
-    from grader.checks import describe_network, network_hash
+    from grader.checks import describe_network, network_key
 
     def network(*hidden):
         model = keras.Sequential([keras.Input((spec.INPUT_SIZE,)), *hidden,
@@ -738,19 +756,118 @@ def test_networks_that_really_differ_stay_distinct():
         "no bias": network(layers.Dense(3000, activation="sigmoid", use_bias=False),
                            layers.Dense(2000, activation="sigmoid")),
     }
-    hashes = {name: network_hash(canonical) for name, canonical in variants.items()}
+    hashes = {name: network_key(canonical) for name, canonical in variants.items()}
     assert len(set(hashes.values())) == len(variants), hashes
     assert describe_network(variants["initializer"]).startswith("Dense 3000 sigmoid *")
     assert describe_network(variants["dropout 0.2"]) == \
         "Dense 3000 sigmoid > Dropout 0.2 > Dense 2000 sigmoid > Dense 10 softmax"
 
 
+def homework_variant(*hidden, input_dtype=None, out=None):
+    """A compiled model of the homework's outline, as the student stage saves it: `hidden` as
+    the layers between the input and the output layer."""
+    import keras
+    from keras import layers
+    inputs = keras.Input((spec.INPUT_SIZE,), **({"dtype": input_dtype} if input_dtype else {}))
+    model = keras.Sequential([inputs, *hidden, out or layers.Dense(10, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    return json.loads(json.dumps(keras.saving.serialize_keras_object(model)))
+
+
+def test_no_op_layers_and_flags_are_normalised_away():
+    from keras import layers, regularizers
+    from grader.checks import network_key
+    homework = network_key(canonical_of(homework_variant(
+        layers.Dense(3000, activation="sigmoid"), layers.Dense(2000, activation="sigmoid"))))
+    for variant in (
+            [layers.Dense(3000, activation="sigmoid"), layers.Dropout(0.0),
+             layers.Dense(2000, activation="sigmoid")],
+            [layers.Dense(3000, activation="sigmoid"), layers.Activation("linear"),
+             layers.GaussianNoise(0.0), layers.ActivityRegularization(),
+             layers.Dense(2000, activation="sigmoid"), layers.Flatten()],
+            [layers.Dense(3000, activation="sigmoid", kernel_regularizer=regularizers.L2(0.0)),
+             layers.Dense(2000, activation="sigmoid",
+                          bias_regularizer=regularizers.L1L2(0.0, 0.0))]):
+        assert network_key(canonical_of(homework_variant(*variant))) == homework, variant
+
+
+def test_dtypes_and_trainable_flags_are_part_of_the_network_and_fail_a_check():
+    """The homework's network is float32 and trainable: an integer input, a bfloat16 layer or
+    activation, a layer not trained, never share the right network's training, and each fails
+    a check with its reason."""
+    import keras
+    import numpy as np
+    from keras import layers
+    from grader.checks import describe_network, network_key, rebuild_canonical
+    from grader.trusted_stage import train_and_predict
+
+    def hidden(first_dtype=None, trainable=True):
+        return [layers.Dense(3000, activation="sigmoid", trainable=trainable,
+                             **({"dtype": first_dtype} if first_dtype else {})),
+                layers.Dense(2000, activation="sigmoid")]
+
+    variants = {
+        "homework": homework_variant(*hidden()),
+        "integer input": homework_variant(*hidden(), input_dtype="int32"),
+        "bfloat16 activation": homework_variant(
+            layers.Dense(3000), layers.Activation("sigmoid", dtype="bfloat16"),
+            layers.Dense(2000, activation="sigmoid")),
+        "bfloat16 Dense": homework_variant(*hidden("bfloat16")),
+        "mixed_bfloat16 Dense": homework_variant(*hidden("mixed_bfloat16")),
+        "frozen Dense": homework_variant(*hidden(trainable=False)),
+    }
+    keys = {name: network_key(canonical_of(config)) for name, config in variants.items()}
+    assert len(set(keys.values())) == len(variants), keys
+    reasons = {name: checked(config) for name, config in variants.items()}
+    assert all(passed for passed, _ in reasons["homework"].values())
+    assert reasons["integer input"][spec.Check.INPUT] == (
+        False, "input shape (None, 3072), dtype int32")
+    assert reasons["bfloat16 activation"][spec.Check.UNITS] == (
+        False, "Dense units [3000, 2000, 10]; not float32 and trainable: Activation: dtype "
+               "bfloat16")
+    assert "Dense 1: dtype mixed_bfloat16" in reasons["mixed_bfloat16 Dense"][spec.Check.UNITS][1]
+    assert "Dense 1: not trainable" in reasons["frozen Dense"][spec.Check.UNITS][1]
+    for name in variants:
+        if name != "homework":
+            assert not all(passed for passed, _ in reasons[name].values()), name
+    assert describe_network(canonical_of(variants["integer input"])).startswith("input int32 > ")
+    # Trained, each is the network it is: scaled pixels through an integer input are zeros.
+    inputs, settings = tiny_training()
+    predictions, frozen_kept = {}, None
+    for name in ("homework", "integer input", "frozen Dense"):
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(1)
+        model = rebuild_canonical(canonical_of(variants[name]), keras)
+        first = model.layers[0].get_weights()[0].copy()
+        predictions[name] = train_and_predict(model, settings, inputs)
+        if name == "frozen Dense":
+            frozen_kept = np.array_equal(first, model.layers[0].get_weights()[0])
+    assert not np.allclose(predictions["homework"], predictions["integer input"])
+    if frozen_kept:  # Keras 3.0.5 trains a layer made with trainable=False all the same
+        assert not np.allclose(predictions["homework"], predictions["frozen Dense"])
+
+
+def test_reports_label_networks_but_the_key_is_the_whole_description():
+    from grader import report
+    key = "ab" * 32
+    assert report.valid_network({"sha256": key, "description": "Dense 10 softmax"}) == {
+        "sha256": key, "hash": key[:12], "description": "Dense 10 softmax"}
+    for bad in ({"hash": key[:12], "description": "x"}, {"sha256": key[:12], "description": "x"},
+                {"sha256": "zz" * 32, "description": "x"}, {"sha256": key}):
+        assert report.valid_network(bad) is None, bad
+    rows = [{"student": name, "score": 1.0, "tests": [], "network": {
+        "sha256": digit * 64, "hash": "c0111de0c0de", "description": "x"}, "accuracy": value}
+        for name, digit, value in (("kim", "1", 0.3), ("lee", "2", 0.1))]
+    section = report.networks_section(rows)  # two networks, however alike their labels
+    assert "2 distinct networks" in section[3]
+    assert [line.split("|")[-2].strip() for line in section if "c0111de0c0de" in line] == \
+        ["0.3000", "0.1000"]
+
+
 def test_the_trainings_cache_keeps_only_what_matches(tmp_path):
     from grader.trainings import Trainings
+    settings = cache_settings(tmp_path)
     data = tmp_path / "data.npz"
-    data.write_bytes(b"the data")
-    settings = {"seed": 1, "epochs": 1, "batch_size": 100, "train_size": None, "scale": False,
-                "threads": 1, "optimizer": "sgd", "data": str(data)}
     first = Trainings(settings, str(tmp_path / "cache"))
     assert first.claim("a" * 12, "CPU") is None  # nobody has trained it: this caller does
     first.publish("a" * 12, "CPU", {"accuracy": 0.25, "train_seconds": 3.0, "error": None})
@@ -778,20 +895,462 @@ def test_the_trainings_cache_keeps_only_what_matches(tmp_path):
     assert within_a_run.claim("b" * 12, "CPU")["accuracy"] == 0.5
 
 
-def test_what_a_stage_user_leaves_where_anyone_may_write_is_removed(tmp_path):
+def cache_settings(tmp_path):
+    data = tmp_path / "data.npz"
+    data.write_bytes(b"the data")
+    return {"seed": 1, "epochs": 1, "batch_size": 100, "train_size": None, "scale": False,
+            "threads": 1, "optimizer": "sgd", "data": str(data)}
+
+
+NETWORK = "c0ffee" * 10 + "beef"  # a network's key: the SHA-256 of its description
+
+
+def forged_entry(cache, settings):
+    """What the grader would write for NETWORK, with an accuracy it never measured."""
+    from grader.trainings import Trainings
+    honest = Trainings(settings, str(cache))
+    honest.claim(NETWORK, "CPU")
+    honest.publish(NETWORK, "CPU", {"accuracy": 0.25, "train_seconds": 3.0, "error": None})
+    (entry,) = cache.glob("*.json")
+    forged = dict(json.loads(entry.read_text()), accuracy=0.99)
+    return entry, json.dumps(forged)
+
+
+def test_a_cache_folder_others_may_open_or_a_link_is_not_used(tmp_path, capsys):
+    from grader.trainings import Trainings
+    settings = cache_settings(tmp_path)
+    cache = tmp_path / "cache"
+    entry, forged = forged_entry(cache, settings)
+    entry.write_text(forged)
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700  # made closed to others
+    assert Trainings(settings, str(cache)).claim(NETWORK, "CPU")["accuracy"] == 0.99  # its own
+    capsys.readouterr()
+    os.chmod(cache, 0o777)  # as a stage that was root could make it, then wrote its entry
+    opened = Trainings(settings, str(cache))
+    assert opened.folder is None and opened.claim(NETWORK, "CPU") is None  # trained again
+    warning = capsys.readouterr().out
+    assert warning.count("\n") == 1 and "is not used (other users may open it (mode 0777))" \
+        in warning
+    opened.publish(NETWORK, "CPU", {"accuracy": 0.25, "train_seconds": 3.0, "error": None})
+    assert entry.read_text() == forged  # nothing written there either
+    os.chmod(cache, 0o700)
+    os.chown(cache, 12345, 12345)  # another user's folder
+    assert Trainings(settings, str(cache)).folder is None
+    assert "belongs to user 12345" in capsys.readouterr().out
+    os.chown(cache, 0, 0)
+    os.symlink(cache, tmp_path / "link")
+    assert Trainings(settings, str(tmp_path / "link")).folder is None
+    assert "is a symbolic link" in capsys.readouterr().out
+
+
+def test_a_cache_entry_is_read_only_when_it_is_a_plain_small_file_of_the_grader(tmp_path):
+    from grader.trainings import MAX_ENTRY_BYTES, Trainings
+    settings = cache_settings(tmp_path)
+    cache = tmp_path / "cache"
+    entry, forged = forged_entry(cache, settings)
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(forged)
+
+    def claim_within_a_minute():
+        """claim() in a thread: a cache read that would wait forever fails the test instead."""
+        outcome = []
+        worker = threading.Thread(target=lambda: outcome.append(
+            Trainings(settings, str(cache)).claim(NETWORK, "CPU")), daemon=True)
+        worker.start()
+        worker.join(60)
+        assert not worker.is_alive(), "claim() waits on the cache entry"
+        return outcome[0]
+
+    entry.unlink()
+    os.symlink(elsewhere, entry)  # a link to a file with the right key
+    assert claim_within_a_minute() is None
+    entry.unlink()
+    os.mkfifo(entry)  # a pipe nobody writes: read naively, it never ends
+    assert claim_within_a_minute() is None
+    entry.unlink()
+    entry.write_text(forged + " " * MAX_ENTRY_BYTES)  # valid JSON, but no entry is that big
+    assert claim_within_a_minute() is None
+    entry.write_text(forged)
+    os.chown(entry, 12345, 12345)  # another user's file, planted in the grader's folder
+    assert claim_within_a_minute() is None
+    os.chown(entry, 0, 0)
+    os.link(entry, tmp_path / "second-name.json")  # a hard link: written by someone else
+    assert claim_within_a_minute() is None
+    os.unlink(tmp_path / "second-name.json")
+    assert claim_within_a_minute()["accuracy"] == 0.99  # the grader's own file: trusted
+
+
+def test_the_cache_is_read_outside_the_lock_other_networks_wait_for(tmp_path):
+    """A worker reading a slow cache entry holds up no worker of another network."""
+    from grader import trainings
+    settings = cache_settings(tmp_path)
+    kept = trainings.Trainings(settings, str(tmp_path / "cache"))
+    reading, release = threading.Event(), threading.Event()
+    original = kept._read
+
+    def slow_read(network, device):
+        if network == "slow":
+            reading.set()
+            release.wait()
+        return original(network, device)
+
+    kept._read = slow_read
+    worker = threading.Thread(target=kept.claim, args=("slow", "CPU"), daemon=True)
+    worker.start()
+    reading.wait()
+    assert kept.claim("other", "CPU") is None  # not waiting for the slow read
+    release.set()
+    worker.join()
+
+
+def test_what_a_stage_user_leaves_where_anyone_may_write_is_removed_however_deep(tmp_path):
     if sandbox.user_problem():
         pytest.skip(f"no unprivileged stage user here: {sandbox.user_problem()}")
     folder = tmp_path / "stage"
     owner = sandbox.stage_owner()
     sandbox.prepare_folder(str(folder), b"", owner)
     os.chmod(tmp_path, 0o755)
+    sticky = tempfile.mkdtemp(prefix="nnlab-sticky-")  # root's, as /tmp/.X11-unix
+    os.chmod(sticky, 0o1777)
     code = ("import os\n"
             "open(f'/tmp/left-by-{os.getuid()}', 'w').write('x')\n"
             "os.makedirs(f'/tmp/left-dir-{os.getuid()}/inner')\n"
-            "os.symlink('/etc/passwd', f'/tmp/left-dir-{os.getuid()}/inner/link')\n")
+            "os.symlink('/etc/passwd', f'/tmp/left-dir-{os.getuid()}/inner/link')\n"
+            f"open('{sticky}/left-in-sticky', 'w').write('x')\n"
+            f"os.chdir('{sticky}')\n"
+            "for _ in range(400):  # past the longest path: only relative steps reach the bottom\n"
+            "    os.mkdir('d' * 100)\n"
+            "    os.chdir('d' * 100)\n"
+            "open('bottom', 'w').write('x')\n")
     run = launch_confined(code, {"user": list(owner)}, str(folder))  # no Landlock: /tmp writable
     assert run.returncode == 0, run.stderr
-    assert os.path.exists(f"/tmp/left-by-{owner[0]}")
-    sandbox.remove_files_of(owner[0])
-    assert not os.path.exists(f"/tmp/left-by-{owner[0]}")
-    assert not os.path.exists(f"/tmp/left-dir-{owner[0]}") and os.path.exists("/etc/passwd")
+    assert os.path.exists(f"/tmp/left-by-{owner[0]}") and os.listdir(sticky)
+    sandbox.remove_files_of(owner[0], spare=str(folder))
+    try:
+        assert not os.path.exists(f"/tmp/left-by-{owner[0]}")
+        assert not os.path.exists(f"/tmp/left-dir-{owner[0]}") and os.path.exists("/etc/passwd")
+        assert os.listdir(sticky) == []
+        assert sorted(os.listdir(folder)) == sorted(  # its own folder is the grader's to read
+            [sandbox.SUBMISSION_NAME, sandbox.MODEL_FILE, sandbox.STATUS_FILE])
+        assert not [name for name in os.listdir("/tmp") if name.startswith(".grader-removing-")]
+    finally:
+        shutil.rmtree(sticky, ignore_errors=True)
+
+
+def test_a_folder_too_deep_or_too_full_counts_as_over_its_limit(tmp_path):
+    deep = tmp_path / "deep"
+    path = deep
+    for _ in range(sandbox.MAX_FOLDER_DEPTH + 1):
+        path = path / "d"
+    path.mkdir(parents=True)
+    assert sandbox.folder_bytes(str(deep)) == float("inf")
+    (tmp_path / "shallow" / "d").mkdir(parents=True)
+    assert sandbox.folder_bytes(str(tmp_path / "shallow")) == 4096
+    sandbox.remove_folder(str(deep))  # removed however deep
+    assert not deep.exists()
+
+
+# Round 4: what a stage can do in each mode, tried as a hostile student would.
+
+STAGE_MODES = ["bwrap", "user", "landlock", "process"]
+
+
+@pytest.fixture
+def stage_parent():
+    """A folder for stage folders, as the grader's own: passable by the stage users."""
+    folder = tempfile.mkdtemp(prefix="grade-test-")
+    os.chmod(folder, 0o711)
+    yield folder
+    sandbox.remove_folder(folder)
+
+
+def stage_in(mode, parent, code):
+    """`code` run as a submission's stage in `mode`, as the grader runs one (as a stage user of
+    its own where the grader is root); skipped where the mode cannot run here."""
+    problem = {"bwrap": sandbox.bubblewrap_problem, "user": sandbox.user_problem,
+               "landlock": sandbox.landlock_problem, "process": sandbox.process_problem}[mode]()
+    if problem:
+        pytest.skip(f"no {mode} sandbox here: {problem}")
+    folder = os.path.join(parent, mode)
+    owner = sandbox.new_stage_owner()
+    sandbox.prepare_folder(folder, code.encode(), owner)
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": folder}
+    command = sandbox.stage_command(mode, folder, 2000, 60, env, owner)
+    if mode == "bwrap":
+        command[-4:] = [sys.executable, "-I", "/work/" + sandbox.SUBMISSION_NAME]
+        run = sandbox.run_limited(command, folder, {"PATH": env["PATH"]}, 60, user=owner)
+    else:
+        command[-4:] = [sys.executable, "-I", sandbox.SUBMISSION_NAME]
+        run = sandbox.run_limited(command, folder, env, 60)
+    if owner:
+        sandbox.remove_files_of(owner[0], spare=folder)
+    return run
+
+
+def other_user():
+    """A user id of its own, to play a grader that is not root; skipped where there is none."""
+    if sandbox.user_problem():
+        pytest.skip(f"no other user can run this Python here: {sandbox.user_problem()}")
+    return sandbox.stage_owner()
+
+
+CHANGE_ROOTS_FILES = """
+import os, shutil, sys
+targets = [{target!r}, sys.executable, os.path.abspath("Train_NN_cifar.py")]
+print("uid", os.getuid(), os.geteuid())
+for target in targets:
+    for what, change in (("chmod", lambda: os.chmod(target, 0o777)),
+                         ("chown", lambda: os.chown(target, os.getuid(), os.getgid())),
+                         ("utime", lambda: os.utime(target, (0, 0))),
+                         ("utimensat", lambda: os.utime(target, ns=(1, 1))),
+                         ("touch", lambda: os.utime(target, None)),
+                         ("setxattr", lambda: os.setxattr(target, "user.nnlab", b"x")),
+                         ("setxattr-trusted", lambda: os.setxattr(target, "trusted.nnlab", b"x"))):
+        try:
+            change()
+            print(what, target, "changed")
+        except OSError:
+            pass
+for what, make in (("copy", lambda: (shutil.copy(sys.executable, "python-copy"),
+                                     os.chmod("python-copy", 0o4755))),
+                   ("model", lambda: os.chmod("model.keras", 0o2755)),
+                   ("created", lambda: os.close(os.open("new", os.O_CREAT | os.O_WRONLY, 0o4755)))):
+    try:
+        make()
+    except OSError:
+        pass
+for name in ("python-copy", "model.keras", "new"):
+    if os.path.exists(name) and os.stat(name).st_mode & 0o6000:
+        print("set-id bit on", name)
+"""
+
+
+def root_file_state(path):
+    info = os.stat(path)
+    return info.st_mode, info.st_uid, info.st_gid, info.st_mtime_ns, os.listxattr(path)
+
+
+@pytest.mark.parametrize("mode", STAGE_MODES)
+def test_no_stage_is_root_nor_changes_what_root_owns(mode, stage_parent):
+    """As root, the grader runs every stage as a user of its own: chmod, chown, utime,
+    utimensat, extended attributes on root's files outside its folder, and set-ID files, all
+    fail (the files checked from outside too)."""
+    if os.geteuid() != 0:
+        pytest.skip("the grader is not root here")
+    target_folder = tempfile.mkdtemp(prefix="nnlab-root-files-")
+    os.chmod(target_folder, 0o755)  # others may reach it: only the stage's rights protect it
+    target = os.path.join(target_folder, "root-owned.py")
+    with open(target, "w") as file:
+        file.write("# root's\n")
+    try:
+        before = root_file_state(target), root_file_state(sys.executable)
+        run = stage_in(mode, stage_parent, CHANGE_ROOTS_FILES.format(target=target))
+        assert run.returncode == 0, run.output
+        uid_line = run.output.splitlines()[0]
+        assert uid_line.startswith("uid ") and " 0" not in uid_line + " ", uid_line
+        assert "changed" not in run.output and "set-id" not in run.output, run.output
+        assert (root_file_state(target), root_file_state(sys.executable)) == before
+    finally:
+        shutil.rmtree(target_folder)
+
+
+REACH_LISTENERS = """
+import socket
+def unix(address):
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.settimeout(5)
+    connection.connect(address)
+    connection.sendall(b"x")
+for what, reach in (
+        ("tcp", lambda: socket.create_connection(("127.0.0.1", {@TCP_PORT@}), timeout=5)),
+        ("udp", lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(
+            b"x", ("127.0.0.1", {@UDP_PORT@}))),
+        ("unix", lambda: unix({@UNIX_PATH@!r})),
+        ("abstract", lambda: unix("\\0" + {@ABSTRACT@!r}))):
+    try:
+        reach()
+        print(what, "reached")
+    except OSError as error:
+        print(what, "refused", type(error).__name__)
+"""
+
+
+def reach_listeners_code(listeners):
+    code = REACH_LISTENERS
+    for name, value in listeners.places().items():
+        code = code.replace("{" + name, "{" + name.strip("@").lower())
+    return code.format(**{name.strip("@").lower(): value
+                          for name, value in listeners.places().items()})
+
+
+@pytest.mark.parametrize("mode", STAGE_MODES)
+def test_no_stage_reaches_a_local_listener_by_any_socket(mode, stage_parent):
+    listeners = Listeners()
+    try:
+        run = stage_in(mode, stage_parent, reach_listeners_code(listeners))
+    finally:
+        heard = listeners.close()
+    assert run.returncode == 0, run.output
+    assert heard == set(), run.output
+    for what in ("tcp", "udp", "unix", "abstract"):
+        assert f"{what} refused" in run.output, run.output
+
+
+def test_a_grader_that_is_not_root_gives_landlock_stages_no_network(stage_parent):
+    """Landlock for a grader that is not root: the stage runs in a user and network namespace
+    of its own (TCP, UDP and abstract sockets reach nothing even without the seccomp filter)
+    and, with the filter, opens no socket at all."""
+    if sandbox.landlock_problem():
+        pytest.skip(f"no Landlock here: {sandbox.landlock_problem()}")
+    grader = other_user()
+    folder = os.path.join(stage_parent, "stage")
+    sandbox.prepare_folder(folder, b"", grader)  # the grader's user's folder
+    confinement = {"namespaces": {"network": True}, "drop_capabilities": True,
+                   "landlock": sandbox.landlock_rules(folder)}
+    for one_process in (False, True):
+        listeners = Listeners()
+        try:
+            run = launch_confined(reach_listeners_code(listeners) +
+                                  "import os; print('uid', os.getuid())", confinement, folder,
+                                  one_process=one_process, user=grader)
+        finally:
+            heard = listeners.close()
+        assert run.returncode == 0, run.stderr
+        assert f"uid {grader[0]}" in run.stdout
+        assert heard <= {"unix"} and "tcp refused" in run.stdout, run.stdout
+        if one_process:  # the seccomp filter: no socket of any kind
+            assert heard == set() and run.stdout.count("refused PermissionError") == 4, run.stdout
+
+
+def test_network_namespaces_alone_keep_a_stage_off_the_network(stage_parent):
+    """The grader as root: a network namespace, without the seccomp filter, already stops TCP,
+    UDP and abstract sockets (a Unix socket with a path is a file: the filter stops it)."""
+    if sandbox.namespaces_problem() or sandbox.user_problem():
+        pytest.skip(f"no namespaces here: {sandbox.namespaces_problem() or sandbox.user_problem()}")
+    owner = sandbox.stage_owner()
+    folder = os.path.join(stage_parent, "stage")
+    sandbox.prepare_folder(folder, b"", owner)
+    listeners = Listeners()
+    try:
+        run = launch_confined(reach_listeners_code(listeners),
+                              {"namespaces": {"network": True}, "user": list(owner)}, folder,
+                              one_process=False)
+    finally:
+        heard = listeners.close()
+    assert run.returncode == 0, run.stderr
+    assert heard <= {"unix"}, (heard, run.stdout)
+
+
+HIDDEN_DISK_AND_SIGIO = """
+import ctypes, fcntl, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+descriptor = os.open("reserved", os.O_CREAT | os.O_WRONLY, 0o600)
+result = libc.fallocate(descriptor, 1, ctypes.c_long(0), ctypes.c_long(2**30))  # KEEP_SIZE
+print("fallocate", result, os.fstat(descriptor).st_blocks * 512)
+for how in ("F_SETOWN", "F_SETOWN_EX", "FIOSETOWN"):
+    ready, writer = os.pipe()
+    try:
+        if how == "F_SETOWN":
+            fcntl.fcntl(ready, fcntl.F_SETOWN, {grader})
+        elif how == "F_SETOWN_EX":
+            fcntl.fcntl(ready, 15, (0).to_bytes(4, "little") + ({grader}).to_bytes(4, "little"))
+        elif libc.ioctl(ready, 0x8901, ctypes.byref(ctypes.c_int({grader}))) != 0:
+            raise OSError(ctypes.get_errno(), "ioctl")
+        fcntl.fcntl(ready, 10, signal.SIGUSR2)  # F_SETSIG
+        fcntl.fcntl(ready, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
+        os.write(writer, b"ready")
+        print(how, "armed")
+    except OSError:
+        print(how, "refused")
+"""
+
+
+@pytest.fixture
+def signals_received():
+    """How many SIGUSR2 this process (the grader, here) received while the test ran."""
+    received = []
+    previous = signal.signal(signal.SIGUSR2, lambda number, frame: received.append(number))
+    yield received
+    signal.signal(signal.SIGUSR2, previous)
+    assert signal.SIGUSR2 not in signal.sigpending()
+
+
+@pytest.mark.parametrize("mode", STAGE_MODES + ["unconfined, as the grader's own user"])
+def test_no_stage_takes_hidden_disk_space_or_signals_the_grader_by_sigio(
+        mode, stage_parent, signals_received):
+    code = HIDDEN_DISK_AND_SIGIO.format(grader=os.getpid())
+    if mode in STAGE_MODES:
+        run = stage_in(mode, stage_parent, code)
+        output, returncode = run.output, run.returncode
+    else:  # the filter alone, for a stage as the grader's own user (root here)
+        if sandbox.seccomp_problem():
+            pytest.skip(f"no seccomp filter here: {sandbox.seccomp_problem()}")
+        folder = os.path.join(stage_parent, "stage")
+        sandbox.prepare_folder(folder, b"")
+        run = launch_confined(code, {}, folder)
+        output, returncode = run.stdout + run.stderr, run.returncode
+    assert returncode == 0, output
+    assert "fallocate -1 0" in output, output
+    assert "armed" not in output and output.count("refused") == 3, output
+    assert signals_received == []
+
+
+def test_a_hidden_disk_space_or_sigio_without_the_filter_would_have_worked(
+        stage_parent, signals_received):
+    """The same code with no filter, as the grader's own user: what the filter stops is real."""
+    folder = os.path.join(stage_parent, "stage")
+    sandbox.prepare_folder(folder, b"")
+    code = HIDDEN_DISK_AND_SIGIO.format(grader=os.getpid()).replace("2**30", "2**20").replace(
+        '("F_SETOWN", "F_SETOWN_EX", "FIOSETOWN")', '("F_SETOWN",)')  # SIGUSR2, and only once
+    run = launch_confined(code, {}, folder, one_process=False)
+    assert "fallocate 0 1048576" in run.stdout, run.stdout + run.stderr
+    assert "F_SETOWN armed" in run.stdout
+    assert signals_received, "the kernel sent no SIGUSR2"
+    signals_received.clear()
+
+
+def test_a_mount_namespace_hides_the_graders_files_and_keeps_what_the_stage_needs(stage_parent):
+    """Without Landlock, as root: empty file systems over the grader's folders and files,
+    fresh ones where every user may write, the stage's folder and what it runs bound back."""
+    if sandbox.namespaces_problem() or os.geteuid() != 0:
+        pytest.skip(f"no mount namespace here: {sandbox.namespaces_problem() or 'not root'}")
+    owner = sandbox.stage_owner()
+    secrets_folder = tempfile.mkdtemp(prefix="nnlab-secrets-")
+    os.chmod(secrets_folder, 0o755)
+    try:
+        for name in ("class.txt", "rubric.json"):
+            with open(os.path.join(secrets_folder, name), "w") as file:
+                file.write("secret of the instructor")
+            os.chmod(os.path.join(secrets_folder, name), 0o644)
+        folder = os.path.join(secrets_folder, "grade-x", "stage")  # the stage's, inside
+        sandbox.prepare_folder(folder, b"", owner)
+        shared = tempfile.mkdtemp(prefix="nnlab-shared-")
+        os.chmod(shared, 0o755)
+        open(os.path.join(shared, "machine.txt"), "w").close()
+        code = ("import os, sys\n"
+                f"for path in ({secrets_folder!r} + '/class.txt', {secrets_folder!r} + '/rubric.json',"
+                f" {shared!r} + '/machine.txt'):\n"
+                "    try:\n        print(path[-12:], repr(open(path).read()))\n"
+                "    except OSError as error:\n        print(path[-12:], error.strerror)\n"
+                f"print(os.listdir({secrets_folder!r}))\n"
+                "open('written.txt', 'w').write('back')\n"
+                "open('/tmp/private.txt', 'w').write('gone with the stage')\n"
+                "print('python', sys.version_info[0])\n")
+        mounts = {"hide": [secrets_folder, os.path.join(secrets_folder, "rubric.json")],
+                  "scratch": [os.path.realpath(tempfile.gettempdir())], "scratch_bytes": 2**20,
+                  "keep": [folder, *sandbox.python_folders()]}
+        run = launch_confined(code, {"namespaces": {"network": True, "mounts": mounts},
+                                     "user": list(owner)}, folder)
+        assert run.returncode == 0, run.stderr
+        lines = run.stdout.splitlines()
+        assert lines[0].endswith("No such file or directory")  # the hidden folder is empty
+        assert lines[2].endswith("No such file or directory")  # /tmp is a fresh one
+        assert "Permission denied" in lines[3] or lines[3] == "['grade-x']", lines
+        assert lines[4] == "python 3"
+        with open(os.path.join(folder, "written.txt")) as file:  # its own folder, bound back
+            assert file.read() == "back"
+        assert not os.path.exists("/tmp/private.txt") or os.stat("/tmp/private.txt").st_uid != \
+            owner[0]
+        shutil.rmtree(shared)
+    finally:
+        sandbox.remove_folder(secrets_folder)

@@ -43,6 +43,36 @@ def test_a_notebooks_code_cells_without_ipython_lines():
     assert b"def NN_model" in code and b"accuracy: 0.99" not in code and b"<b>" not in code
 
 
+NOT_PYTHON_HERE = ["%%file cheat.py", "%%writefile cheat.py", "%%writefile -a cheat.py",
+                   "%%python", "%%python2", "%%python3", "%%pypy", "%%script python3",
+                   "%%bash", "%%sh", "%%html", "%%javascript", "%%js", "%%latex", "%%markdown",
+                   "%%svg", "%%perl", "%%ruby", "%%sx", "%%system", "%%made_up_magic",
+                   "%%time\n%%writefile cheat.py", "%%capture out\n%%python3"]
+RUN_AS_PYTHON_HERE = ["%%time", "%%timeit -n1 -r1", "%%capture out"]
+WRONG_NN_MODEL = "def NN_model():\n    raise ValueError('the body of a cell that is not Python')\n"
+
+
+def notebook_of(*sources):
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "id": f"cell{number}", "source": source} for number, source in enumerate(sources)]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                       "nbformat_minor": 5}).encode()
+
+
+@pytest.mark.parametrize("magic", NOT_PYTHON_HERE)
+def test_a_cell_that_ipython_does_not_run_as_the_notebooks_python_is_left_out(magic):
+    right = open(os.path.join(SAMPLES, "correct.py")).read()
+    code, left_out = notebook_code(notebook_of(right, magic + "\n" + WRONG_NN_MODEL))
+    assert b"the body of a cell" not in code and b"def NN_model" in code
+    assert left_out == [magic.splitlines()[-1] + " (the whole cell)"]
+
+
+@pytest.mark.parametrize("magic", RUN_AS_PYTHON_HERE)
+def test_a_cell_that_ipython_runs_as_python_keeps_its_code(magic):
+    code, left_out = notebook_code(notebook_of(magic + "\n" + WRONG_NN_MODEL))
+    assert b"the body of a cell" in code and left_out == [magic]
+
+
 @pytest.mark.parametrize("content, words", [
     (b'{"cells": [', "not valid JSON"),
     (b"\xff\xfe not even text", "not valid JSON"),
@@ -63,6 +93,8 @@ def graded_notebooks(tmp_path_factory):
     correct = open(os.path.join(SAMPLES, "correct.py")).read()
     shutil.copy(os.path.join(SAMPLES, "correct.py"), submissions / "as_py.py")
     (submissions / "as_colab.ipynb").write_text(colab_notebook(correct))
+    (submissions / "file_cell_after.ipynb").write_bytes(notebook_of(
+        correct, "%%file answer.py\n" + WRONG_NN_MODEL))  # not Python: left out
     (submissions / "syntax_in_a_cell.ipynb").write_text(
         colab_notebook(correct.replace("def NN_model():", "def NN_model(:")))
     (submissions / "broken_json.ipynb").write_text('{"cells": [')
@@ -83,6 +115,15 @@ def test_a_colab_notebook_scores_as_its_py(graded_notebooks):
     assert notebook["checks"] == script["checks"] and notebook["accuracy"] == script["accuracy"]
     assert any("IPython-only lines left out: !pip install tensorflow" in problem
                for problem in notebook["problems"])
+
+
+def test_a_file_cell_does_not_replace_the_notebooks_nn_model(graded_notebooks):
+    rows, _ = graded_notebooks
+    notebook, script = rows["file_cell_after"], rows["as_py"]
+    assert notebook["score"] == script["score"] and notebook["accuracy"] == script["accuracy"]
+    assert all(passed for _, passed, _ in notebook["checks"])
+    assert any("%%file answer.py (the whole cell)" in problem
+               for problem in rows["file_cell_after"]["problems"])
 
 
 def test_broken_notebooks_get_a_row_that_says_why(graded_notebooks):
