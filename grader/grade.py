@@ -212,6 +212,10 @@ def choose_sandbox(parser, choice, unconfined=False, for_students=False):
                      f"{sandbox.INSTALL_BUBBLEWRAP}, or run the grader as root, or grade "
                      "with --unconfined to run them as you, unconfined")
     if sandbox.process_problem():  # as root: even unconfined, never as root
+        if for_students:
+            parser.error(f"run as root, the check runs your file as an unprivileged user of "
+                         f"its own, and {sandbox.process_problem()[0].lower()}"
+                         f"{sandbox.process_problem()[1:]}: run it as yourself, not as root")
         parser.error(f"--sandbox process: {sandbox.process_problem()}: as root, even an "
                      "unconfined submission runs as an unprivileged user of its own, never "
                      "as root")

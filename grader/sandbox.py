@@ -193,8 +193,9 @@ def probe(mode):
                 ": as root, bubblewrap runs as the stage's own unprivileged user, who needs "
                 "user namespaces and to reach this Python" if owner else "")
     if owner and run.returncode in (126, 127, 1, 3):
-        return (f"a user other than root cannot run {sys.executable} and its Keras (is a "
-                "folder above it, such as /root, closed to other users?)")
+        return (f"a user other than root cannot run {sys.executable} and its Keras, or read "
+                f"{os.path.join(GRADER_DIR, 'student_stage.py')} (is a folder above them, such "
+                "as /root, closed to other users?)")
     return f"a confined test stage failed (exit code {run.returncode})"
 
 

@@ -4,9 +4,11 @@
 suite, a notebook given to the self-check."""
 
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -277,8 +279,18 @@ def test_the_viewer_titles_what_it_shows(monkeypatch, tmp_path):
     assert titles[0][0] == 10 and ", 10 x 1," in titles[0][1]  # the last 10 images, not 15 x 1
 
 
-def test_the_handout_command_builds_a_folder_without_the_answer(tmp_path):
-    handout = tmp_path / "handout"
+@pytest.fixture
+def shared_folder():
+    """A folder other users may reach, as a class's shared copy of the suite is (pytest's own
+    are closed): run as root, the check runs a file as an unprivileged user of its own."""
+    folder = tempfile.mkdtemp(prefix="nnlab-shared-")
+    os.chmod(folder, 0o755)
+    yield pathlib.Path(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_handout_command_builds_a_folder_without_the_answer(shared_folder, tmp_path):
+    handout = shared_folder / "handout"
     made = subprocess.run([sys.executable, "cifar/make_handout.py", str(handout)], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
@@ -294,6 +306,14 @@ def test_the_handout_command_builds_a_folder_without_the_answer(tmp_path):
     again = subprocess.run([sys.executable, "cifar/make_handout.py", "--check", str(handout)],
                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert_clean_failure(again, "gives the homework's answer away", "answer.py")
+    if os.geteuid() == 0:  # root, where no other user can reach the suite: one line, never root
+        closed = tmp_path / "closed"
+        shutil.copytree(handout, closed)
+        os.chmod(tmp_path, 0o700)
+        refused = subprocess.run([sys.executable, "cifar/check_homework.py"], cwd=closed,
+                                 capture_output=True, text=True, timeout=300)
+        assert_clean_failure(refused, "as an unprivileged user of its own",
+                             "run it as yourself, not as root")
 
 
 @pytest.mark.parametrize("encoding", ["cp949", "cp1252"])
