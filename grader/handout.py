@@ -17,14 +17,15 @@ import os
 import shutil
 import sys
 
-from grader import spec
+from grader.homeworks import mlp as spec
 from nnlab import cli
 from nnlab.paths import REPO_ROOT
 
 STUDENT_PARTS = ("NN_comp_graph.py", "README.md", "README.ko.md", "requirements.txt", "mnist",
                  "mnist_keras", "cifar", "nnlab", "grader", "model/.gitkeep")
 INSTRUCTOR_ONLY = ("grader/reference_solution.py", "cifar/grade_homework.py",
-                   "cifar/grade_on_slurm.sh", "cifar/make_handout.py", "grader/gradescope.py")
+                   "cifar/grade_on_slurm.sh", "cifar/make_handout.py", "grader/gradescope.py",
+                   "grader/gradescope_run.py")
 LEFT_BEHIND = ("__pycache__", ".pyc", ".ipynb_checkpoints")
 
 

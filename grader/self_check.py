@@ -1,47 +1,76 @@
-"""A student's check before handing in: the grader's own checks on NN_model(), in seconds.
+"""A student's check before handing in: the grader's own checks of the homework, in seconds.
 
-    python cifar/check_homework.py [Train_NN_cifar.py]
+    python cifar/check_homework.py [Train_NN_cifar.py]          # the MLP homework (lecture 3)
+    python cifar/check_homework.py Train_CNN_cifar.py           # the CNN homework (lecture 4)
 
 Runs the file exactly as the grader will: copied alone into a scratch folder, in the same
-sandbox, only its definitions and NN_model(); the saved model is read as data, checked
-against the same allowlist, rebuilt and checked with the same code.  No training and no
-test data: the accuracy points are earned when the instructor grades.  Exits 0 when every
-check passes.
+sandbox, only its definitions and the homework's function (NN_model() or CNN_model(), told
+apart by the file's name or by which one it defines); the saved model is read as data,
+checked against the same allowlist, rebuilt and checked with the same code, and each failed
+check says what to change.  No training and no test data: the accuracy points are earned
+when the instructor grades.  Exits 0 when every check passes.
 """
 
 import os
+import re
 import sys
 import tempfile
 import threading
 
-from grader import report, sandbox, spec
-from grader.checks import compiled_parts, model_checks, rebuild
-from grader.grade import DEFAULT_RUBRIC, build_in_sandbox, choose_sandbox, submitted_code
-from grader.notebooks import NotANotebook
-from grader.source_flags import flags_in
+from grader import homeworks, scoring
+from grader.boundary import builds, sandbox, sandbox_choice
+from grader.boundary.notebooks import NotANotebook
+from grader.boundary.source_flags import flags_in
+from grader.boundary.submissions import submitted_code
+from grader.safe_text import one_line
+from grader.trusted.checks import Inspected, measured, model_checks
+from grader.trusted.models import compiled_parts, rebuild
 from nnlab import cli
-
-HANDOUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cifar",
-                       "Train_NN_cifar.py")
+from nnlab.paths import REPO_ROOT
 
 
 def parse_args(argv=None):
     def flags(parser):
-        parser.add_argument("file", nargs="?", default=HANDOUT, metavar="FILE",
-                            help="your homework file (.py, or a Jupyter/Colab notebook .ipynb)")
-        parser.add_argument("--rubric", metavar="JSON", default=DEFAULT_RUBRIC,
-                            help="the points of each check")
+        parser.add_argument("file", nargs="?", metavar="FILE",
+                            help="your homework file (.py, or a Jupyter/Colab notebook .ipynb; "
+                                 "default: the handout beside this script)")
+        parser.add_argument("--homework", choices=homeworks.HOMEWORKS,
+                            help="which homework (default: told by the file's name, or by "
+                                 "whether it defines NN_model or CNN_model)")
+        parser.add_argument("--rubric", metavar="JSON",
+                            help="the points of each check (default: the homework's)")
         parser.add_argument("--sandbox", choices=("auto",) + sandbox.MODES, default="auto",
                             help="as the grader: the first of bubblewrap, an unprivileged user "
                                  "(as root) and Landlock that works here, else a plain process")
         parser.add_argument("--timeout", type=cli.positive_float, default=300,
-                            help="seconds NN_model() may take")
+                            help="seconds building the model may take")
         parser.add_argument("--memory", type=cli.positive_int, default=8192, metavar="MB",
-                            help="memory NN_model() may use, in MiB")
+                            help="memory building the model may use, in MiB")
     parser, args = cli.parse(__doc__, argv, flags)
+    if args.file is None:
+        name = args.homework or homeworks.HOMEWORKS[0]
+        args.file = os.path.join(REPO_ROOT, homeworks.get(name).handout)
     if not os.path.isfile(args.file):
-        parser.error(f"argument FILE: {args.file} is not a file: give your Train_NN_cifar.py")
+        parser.error(f"argument FILE: {args.file} is not a file: give your homework's .py file")
+    try:
+        homework = homeworks.get(args.homework or homework_of_file(args.file))
+        args.homework = scoring.load_rubric(args.rubric, homework)
+    except scoring.RubricError as problem:
+        parser.error(str(problem))
     return parser, args
+
+
+def homework_of_file(path):
+    """The homework a file answers: by its name (Train_CNN_cifar.py), else by the function it
+    defines (CNN_model without NN_model: the CNN homework), else the first."""
+    named = homeworks.for_handout(os.path.basename(path).replace(".ipynb", ".py"))
+    if named:
+        return named.name
+    with open(path, "rb") as file:
+        text = file.read(2_000_000).decode("utf-8", errors="replace")
+    defined = {name for name in homeworks.HOMEWORKS
+               if re.search(rf"def\s+{homeworks.get(name).function}\s*\(", text)}
+    return defined.pop() if len(defined) == 1 else homeworks.HOMEWORKS[0]
 
 
 def import_keras(box):
@@ -65,10 +94,13 @@ def marks(stream):
 
 def main(argv=None):
     parser, args = parse_args(argv)
+    homework = args.homework
     sys.stdout.reconfigure(errors="replace")  # a Korean reason on a cp1252 console: "?", no crash
     passed_mark, failed_mark = marks(sys.stdout)
-    rubric = report.load_rubric(args.rubric)
-    mode, _ = choose_sandbox(parser, args.sandbox, for_students=True)  # notes are for instructors
+    try:  # notes are for instructors
+        mode, _ = sandbox_choice.choose_sandbox(args.sandbox, for_students=True)
+    except sandbox_choice.SandboxUnavailable as problem:
+        parser.error(str(problem))
     where = {"bwrap": "in the bubblewrap sandbox", "user": "as an unprivileged user",
              "landlock": "in a Landlock sandbox",
              "process": "in a separate process, not confined: fine for your own file"}[mode]
@@ -78,53 +110,69 @@ def main(argv=None):
         source, left_out = submitted_code(args.file, raw)
     except NotANotebook as problem:
         parser.error(f"argument FILE: {args.file}: {problem}")
-    print(f"Checking {args.file} as the grader will ({where}), without training...", flush=True)
+    print(f"Checking {args.file} for the {homework.title} as the grader will ({where}), "
+          "without training...", flush=True)
     loaded = []
     loader = threading.Thread(target=import_keras, args=(loaded,))  # TensorFlow loads meanwhile
     loader.start()
     if left_out:
-        print(report.one_line("note: your notebook's IPython-only lines are left out, as the "
-                              "grader does: " + "; ".join(left_out[:10]), limit=None))
+        print(one_line("note: your notebook's IPython-only lines are left out, as the grader "
+                       "does: " + "; ".join(left_out[:10]), limit=None))
     with tempfile.TemporaryDirectory(prefix="check-") as private:
-        built = build_in_sandbox(source, private, mode, args.timeout, args.memory)
+        built = builds.build_in_sandbox(source, homework, private, mode, args.timeout,
+                                        args.memory)
     loader.join()
     if isinstance(loaded[0], BaseException):
         raise SystemExit(f"error: Keras cannot be loaded here ({type(loaded[0]).__name__}: "
                          f"{loaded[0]}): run `pip install -r requirements.txt` in the suite's "
                          "environment")
-    flags = flags_in(source)
-
-    checks, problem = [], built.not_gradable or built.error(args.timeout, args.memory)
+    checks, problem = [], built.not_gradable or built.error(args.timeout, args.memory,
+                                                            homework.function)
     if problem is None:
-        keras = loaded[0]
-        try:
-            model, compile_config = rebuild(built.config, keras)
-            checks = model_checks(model, compiled_parts(compile_config, keras), keras)
-        except Exception as error:
-            problem = f"Keras cannot rebuild the saved model ({type(error).__name__}: {error})"
-    passed = dict((name, (ok, reason)) for name, ok, reason in checks)
-    earned = 0.0
-    for name in spec.CHECK_NAMES:
-        points = rubric["checks"].get(name, 0.0)
-        ok, reason = passed.get(name, (False, "not checked: " + (problem or "")))
-        earned += points if ok else 0.0
-        print(f"{passed_mark if ok else failed_mark} {name}: {report.one_line(reason)}  "
-              f"({points if ok else 0:g}/{points:g} points)")
-    total = sum(rubric["checks"].values())
-    accuracy = rubric["accuracy"]
-    print(f"Checks: {earned:g}/{total:g} points. The other {accuracy['points']:g} come from the "
-          f"test accuracy when your instructor grades: full marks from "
-          f"{accuracy['full_marks_at']:.0%}, none below {accuracy['zero_at']:.0%}.")
+        checks, problem = checks_of(built.config, homework, loaded[0])
+    said = print_checks(checks, problem, homework, passed_mark, failed_mark)
     for line in built.status.get("problems", []):
-        print(f"note: {report.one_line(line)} (the grader skipped this line)")
+        print(f"note: {one_line(line)} (the grader skipped this line)")
+    flags = flags_in(source)
     for flag in flags:
-        print(f"warning: {report.one_line(flag)}: the grader holds back the accuracy points of "
+        print(f"warning: {one_line(flag)}: the grader holds back the accuracy points of "
               "files that do this")
-    all_passed = not problem and len(checks) == len(spec.CHECK_NAMES) and \
-        all(ok for _, ok, _ in checks)
+    raise SystemExit(0 if said and not flags else 1)
+
+
+def checks_of(config, homework, keras):
+    """(the checks of a built model's config, or [], and why there are none)."""
+    try:
+        model, compile_config = rebuild(config, keras)
+        cost, cost_problem = measured(config)
+        inspected = Inspected(model, compiled_parts(compile_config, keras), keras, homework,
+                              cost, cost_problem)
+        return model_checks(inspected), None
+    except Exception as error:
+        return [], f"Keras cannot rebuild the saved model ({type(error).__name__}: {error})"
+
+
+def print_checks(checks, problem, homework, passed_mark, failed_mark):
+    """Each check with its mark, reason, points and what to change; the problem that kept the
+    checks from being made, said once.  Whether every check passed."""
     if problem:
-        print(f"{failed_mark} {report.one_line(problem)}")
-    raise SystemExit(0 if all_passed and not flags else 1)
+        print(f"{failed_mark} {one_line(problem)}")
+    found = {name: (ok, reason, advice) for name, ok, reason, advice in checks}
+    earned = 0.0
+    for check in homework.checks:
+        ok, reason, advice = found.get(check.name, (False, "not checked", []))
+        earned += check.points if ok else 0.0
+        print(f"{passed_mark if ok else failed_mark} {check.name}: {one_line(reason)}  "
+              f"({check.points if ok else 0:g}/{check.points:g} points)")
+        for hint in advice:
+            print(f"    to change: {one_line(hint)}")
+    total = sum(check.points for check in homework.checks)
+    accuracy = homework.accuracy
+    print(f"Checks: {earned:g}/{total:g} points. The other {accuracy.points:g} come from the "
+          f"test accuracy when your instructor grades: full marks from "
+          f"{accuracy.full_marks_at:.0%}, none below {accuracy.zero_at:.0%}.")
+    return not problem and len(found) == len(homework.checks) and \
+        all(ok for ok, _, _ in found.values())
 
 
 if __name__ == "__main__":

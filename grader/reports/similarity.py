@@ -15,6 +15,8 @@ import stat
 
 import numpy as np
 
+from grader.safe_text import spreadsheet_safe
+
 NOISE_TOKENS = 25  # matches shorter than this many tokens are ignored
 MAX_FILE_BYTES = 1_000_000  # the largest file the grader grades (grade.MAX_SUBMISSION_BYTES)
 THRESHOLD = 0.8  # both files share at least this fraction of their fingerprints
@@ -74,7 +76,6 @@ def similar_pairs(files, handout, threshold=THRESHOLD):
 
 
 def similarity_csv(pairs):
-    from grader.report import spreadsheet_safe
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["student", "other student", "similarity", "matching lines (student)",

@@ -1,17 +1,17 @@
 """The only place a submission's code runs: build its model and save it, nothing more.
 
-    python -I student_stage.py SUBMISSION.py
+    python -I student_stage.py SUBMISSION.py FUNCTION ARGUMENTS_JSON MODEL_FILE STATUS_FILE
 
 Started by the grader inside its sandbox, in a scratch folder that holds a copy of the
 submission alone.  It executes the file's imports, assignments and definitions (also those
 nested in ``try``, ``if`` and ``with`` blocks), but no module-level call, loop or
 ``if __name__ == "__main__":`` block, and no assignment that starts work (``run()``,
-``fit``, ``load_data()``); then it calls ``NN_model()`` as Train_NN_cifar.py does (with
-``activation`` and ``optimizer`` when it takes them) and writes what it returns to
-``model.keras``: the model's architecture and compile settings (config.json and
-metadata.json of Keras' .keras format; no weights, the grader trains from fresh ones).
-It receives no data and sends back no score: the grader reads the saved model as data.
-``status.json`` says what went wrong, for the report only.
+``fit``, ``load_data()``); then it calls the homework's FUNCTION (``NN_model()``,
+``CNN_model()``) as its handout does (with the ARGUMENTS_JSON the handout passes, where the
+function takes them) and writes what it returns to MODEL_FILE: the model's architecture and
+compile settings (config.json and metadata.json of Keras' .keras format; no weights, the
+grader trains from fresh ones).  It receives no data and sends back no score: the grader
+reads the saved model as data.  STATUS_FILE says what went wrong, for the report only.
 
 Standard library and Keras only: inside the sandbox nothing of the suite is visible.
 """
@@ -24,10 +24,6 @@ import sys
 import tokenize
 import zipfile
 
-SUBMISSION_NAME = "Train_NN_cifar.py"  # the handout's name, as the grader copies it in
-MODEL_FILE = "model.keras"
-STATUS_FILE = "status.json"
-HANDOUT_ARGUMENTS = {"activation": "sigmoid", "optimizer": "sgd"}
 SUITE_PACKAGES = {"nnlab"}
 WORK_METHODS = {"fit", "fit_generator", "train_on_batch", "evaluate", "predict",
                 "predict_classes", "save", "load_data", "load_model"}
@@ -138,7 +134,7 @@ def starts_work(statement, defined):
 
 def imports_the_suite(statement):
     """Whether a statement imports the suite's own plumbing (the handout's `from nnlab ...`),
-    which the stage does not have and NN_model() does not need."""
+    which the stage does not have and the model builder does not need."""
     names = [alias.name for alias in statement.names] if isinstance(statement, ast.Import) \
         else [statement.module or ""] if isinstance(statement, ast.ImportFrom) else []
     return any(name.split(".")[0] in SUITE_PACKAGES for name in names)
@@ -186,24 +182,26 @@ def definitions_only(source, file_name):
             for statement in statements]
 
 
-def call_nn_model(nn_model):
-    """NN_model() called as the handout calls it: activation and optimizer when it takes them."""
+def call_builder(builder, name, handout_arguments):
+    """The model builder called as the handout calls it: with the arguments the handout passes
+    (NN_model's activation and optimizer) where it takes them."""
     try:
-        parameters = inspect.signature(nn_model).parameters
+        parameters = inspect.signature(builder).parameters
     except (TypeError, ValueError):
         parameters = {}
-    arguments = {name: value for name, value in HANDOUT_ARGUMENTS.items() if name in parameters}
-    missing = [name for name, parameter in parameters.items()
-               if name not in arguments and parameter.default is parameter.empty
+    arguments = {key: value for key, value in handout_arguments.items() if key in parameters}
+    missing = [key for key, parameter in parameters.items()
+               if key not in arguments and parameter.default is parameter.empty
                and parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD,
                                       parameter.KEYWORD_ONLY)]
     if missing:
-        raise TypeError(f"NN_model() needs {', '.join(missing)}, which the handout never passes")
-    return nn_model(**arguments)
+        raise TypeError(f"{name}() needs {', '.join(missing)}, which the handout never passes")
+    return builder(**arguments)
 
 
-def build(submission, status):
-    """Run the submission's definitions and NN_model(); save the model. Fills `status`."""
+def build(submission, name, handout_arguments, model_file, status):
+    """Run the submission's definitions and the function `name`; save the model in
+    `model_file`.  Fills `status`."""
     try:
         source = read_source(submission)
         statements = definitions_only(source, os.path.basename(submission))
@@ -223,38 +221,42 @@ def build(submission, status):
             exec(code, namespace)
         except Exception as error:
             status["problems"].append(f"line {line}: {type(error).__name__}: {error}"[:300])
-    nn_model = namespace.get("NN_model")
-    if not callable(nn_model):
-        reason = "; ".join(status["problems"]) or "the file defines no function NN_model()"
-        status["error"] = f"no NN_model(): {reason}"
+    builder = namespace.get(name)
+    if not callable(builder):
+        reason = "; ".join(status["problems"]) or f"the file defines no function {name}()"
+        status["error"] = f"no {name}(): {reason}"
         return
     try:
-        model = call_nn_model(nn_model)
+        model = call_builder(builder, name, handout_arguments)
     except NotImplementedError as error:
-        status["error"] = (f"NN_model() is not written yet (it raises NotImplementedError"
+        status["error"] = (f"{name}() is not written yet (it raises NotImplementedError"
                            f"{': ' + str(error) if str(error) else ''}): implement it where the "
                            "handout says IMPLEMENT HERE")
         return
     except (Exception, SystemExit) as error:
         kind = "called sys.exit" if isinstance(error, SystemExit) else "raised"
-        status["error"] = f"NN_model() {kind} {type(error).__name__}: {error}"
+        status["error"] = f"{name}() {kind} {type(error).__name__}: {error}"
         return
     import keras
+    if model is None:
+        status["error"] = (f"{name}() returned None, not a Keras model: end it with "
+                           "`return model`")
+        return
     if not isinstance(model, keras.Model):
-        status["error"] = f"NN_model() returned {type(model).__name__}, not a Keras model"
+        status["error"] = f"{name}() returned {type(model).__name__}, not a Keras model"
         return
     try:
-        save_architecture(model, keras)
+        save_architecture(model, keras, model_file)
     except Exception as error:
         status["error"] = (f"the model cannot be saved as .keras, so it cannot be graded "
                            f"({type(error).__name__}: {error})")
 
 
-def save_architecture(model, keras):
-    """MODEL_FILE as Keras' .keras zip without its weights: config.json and metadata.json."""
+def save_architecture(model, keras, model_file):
+    """`model_file` as Keras' .keras zip without its weights: config.json and metadata.json."""
     config = json.dumps(keras.saving.serialize_keras_object(model))
     metadata = json.dumps({"keras_version": keras.__version__})
-    with open(MODEL_FILE, "r+b") as file:  # the grader's own file, written in place
+    with open(model_file, "r+b") as file:  # the grader's own file, written in place
         file.truncate()
         with zipfile.ZipFile(file, "w") as archive:
             archive.writestr("metadata.json", metadata)
@@ -283,17 +285,17 @@ def import_keras_quietly():
 def main():
     if sys.path and os.path.realpath(sys.path[0]) == os.path.dirname(os.path.realpath(__file__)):
         del sys.path[0]  # the grader's own folder is nothing the submission may import from
-    submission = sys.argv[1]
+    submission, name, arguments, model_file, status_file = sys.argv[1:6]
     import_keras_quietly()
 
     tripwire = Tripwire(os.getcwd(), python_folders())
     sys.addaudithook(tripwire)
     status = {"error": None, "problems": [], "flags": tripwire.seen}
     try:
-        build(submission, status)
+        build(submission, name, json.loads(arguments), model_file, status)
     finally:
         status["error"] = status["error"] and status["error"][:500]
-        with open(STATUS_FILE, "w") as file:
+        with open(status_file, "w") as file:
             json.dump(status, file)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -1,13 +1,12 @@
-"""One training per distinct network: results shared within a run, and kept across runs.
+"""One training per distinct network: kept across runs, in a cache that checks before it trusts.
 
-The trusted stage names each model's canonical network (checks.canonical_network: the layers
-in data-flow order with everything that changes training, nothing else) by the SHA-256 of
-its whole description: two networks share a training only where their descriptions are
-equal (the short hash in the reports is a label, never a key).  Submissions of the same
-network wait for one training and share its accuracy.  Accuracies are also kept in a cache
+The trusted stage names each model's canonical network (canonical.canonical_network: the
+layers in data-flow order and how they are trained, nothing else) by the SHA-256 of its
+whole description: two networks share a training only where their descriptions are equal
+(the short hash in the reports is a label, never a key).  Accuracies are kept in a cache
 folder, under a key of everything that decides them: the network, the device kind, a
-SHA-256 of the data, the training settings (train size, epochs, batch size, seed, threads,
-scaling, optimizer) and the versions of TensorFlow, Keras and this cache.  So a regrade next
+SHA-256 of the data, the homework, its recipe (train size, epochs, batch size, seed,
+scaling), the threads and the versions of TensorFlow, Keras and this cache.  So a regrade next
 week, late submissions, a changed rubric or Slurm shards (separate processes, at the same
 time) train only what has not been trained with those settings.
 
@@ -31,7 +30,7 @@ import secrets
 import stat
 import threading
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 MAX_ENTRY_BYTES = 64 * 1024  # an entry is a key and three numbers: a few hundred bytes
 
 
@@ -88,10 +87,10 @@ def version(package):
 
 def cache_settings(settings):
     """Everything but the network and the device that decides a training's accuracy."""
-    return {"data_sha256": data_digest(settings["data"]), "cache_version": CACHE_VERSION,
+    return {"data_sha256": data_digest(settings["data_source"]), "cache_version": CACHE_VERSION,
             "tensorflow": version("tensorflow"), "keras": version("keras"),
-            **{name: settings[name] for name in ("seed", "epochs", "batch_size", "train_size",
-                                                  "scale", "threads", "optimizer")}}
+            "homework": settings["homework"], "recipe": settings["recipe"],
+            "threads": settings["threads"]}
 
 
 def valid_outcome(outcome):
@@ -101,7 +100,7 @@ def valid_outcome(outcome):
 
 
 class Trainings:
-    """The trainings of one grading run: who trains which network, and what came of it.
+    """What the trainings of a grading run gave, and what earlier runs kept in the cache.
 
     Networks are named by their key, the full SHA-256 of their canonical description.
     `cache_folder`: where accuracies are kept across runs (None: within this run only); one
@@ -119,64 +118,25 @@ class Trainings:
                       "open; every network is trained in this run (remove that folder, or give "
                       "--cache a new one)", flush=True)
         self.settings = cache_settings(settings) if self.folder else None
-        self.condition = threading.Condition()
-        self.outcomes, self.running = {}, set()
+        self.lock = threading.Lock()
         self.trained = self.from_cache = 0
-        self.device_said = False
 
-    def claim(self, network, device):
-        """The outcome of `network` (its key) on `device` where it is known (waiting while
-        another worker trains it or reads it from the cache); None when the caller is to
-        train it and then publish()."""
-        with self.condition:
-            while (network, device) in self.running:
-                self.condition.wait()
-            if (network, device) in self.outcomes:
-                return dict(self.outcomes[network, device], source="another submission")
-            self.running.add((network, device))  # others wait for what comes of it
-        try:
-            cached = self._read(network, device)  # outside the lock: no worker waits on a file
-        except BaseException:
-            with self.condition:
-                self.running.discard((network, device))
-                self.condition.notify_all()
-            raise
-        if cached is None:
-            return None  # still marked running: the caller trains it and publishes
-        with self.condition:
-            self.running.discard((network, device))
-            self.outcomes[network, device] = cached
-            self.from_cache += 1
-            self.condition.notify_all()
-        return dict(cached, source="the cache")
+    def cached(self, network, device):
+        """The outcome of `network` (its key) on `device` kept by an earlier run, or None."""
+        outcome = self._read(network, device)
+        if outcome is not None:
+            with self.lock:
+                self.from_cache += 1
+        return outcome
 
-    def publish(self, network, device, outcome):
-        """What training `network` gave (accuracy, train_seconds, error), for every submission
-        of it; accuracies are kept in the cache."""
+    def store(self, network, device, outcome):
+        """What training `network` gave (accuracy, train_seconds, error); accuracies are kept."""
         outcome = {key: outcome.get(key) for key in ("accuracy", "train_seconds", "error")}
-        with self.condition:
-            self.running.discard((network, device))
-            self.outcomes[network, device] = outcome
+        with self.lock:
             self.trained += 1
-            self.condition.notify_all()
         if outcome["accuracy"] is not None and self.folder is not None:
             self._write(network, device, outcome)
-
-    def progress(self):
-        """"2 trainings done, 1 running, 1 from the cache", for the console."""
-        with self.condition:
-            parts = [f"{self.trained} training{'' if self.trained == 1 else 's'} done"]
-            parts += [f"{len(self.running)} running"] if self.running else []
-            parts += [f"{self.from_cache} from the cache"] if self.from_cache else []
-        return ", ".join(parts)
-
-    def say_device(self, device):
-        """Print once which device trains the networks."""
-        with self.condition:
-            if self.device_said:
-                return
-            self.device_said = True
-        print(f"Training on the {device}", flush=True)
+        return outcome
 
     def _key(self, network, device):
         return dict(self.settings, network=network, device=device)

@@ -22,12 +22,15 @@ MAX_DEPTH = 40
 MAX_LAYERS = 64
 MAX_UNITS = 20_000
 MAX_ZIP_ENTRIES = 16  # Keras writes 2 or 3; a zip's directory is parsed whole when opened
-
 MODELS = {"Sequential", "Functional", "Model"}
 LAYERS = {"InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape", "ReLU",
           "Softmax", "LeakyReLU", "ELU", "PReLU", "BatchNormalization", "LayerNormalization",
           "Rescaling", "GaussianNoise", "GaussianDropout", "AlphaDropout", "Identity",
-          "ActivityRegularization", "UnitNormalization"}
+          "ActivityRegularization", "UnitNormalization",
+          # images (the CNN homework)
+          "Conv2D", "SeparableConv2D", "DepthwiseConv2D", "MaxPooling2D", "AveragePooling2D",
+          "GlobalAveragePooling2D", "GlobalMaxPooling2D", "ZeroPadding2D", "Cropping2D",
+          "SpatialDropout2D"}
 INITIALIZERS = {"Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform",
                 "Identity", "IdentityInitializer", "LecunNormal", "LecunUniform", "Ones",
                 "Orthogonal", "OrthogonalInitializer", "RandomNormal", "RandomUniform",
@@ -100,16 +103,17 @@ def open_written_file(path, max_bytes):
     return os.fdopen(descriptor, "rb")
 
 
-def read_saved_config(path):
-    """config.json of the .keras zip at `path` (a file the submission wrote), parsed and checked."""
+def read_saved_config(path, function="NN_model"):
+    """config.json of the .keras zip at `path` (a file the submission wrote), parsed and checked;
+    `function`: what built it, for the messages."""
     if not os.path.lexists(path):
-        raise NoModel("NN_model() saved no model")
+        raise NoModel(f"{function}() saved no model")
     file = open_written_file(path, MAX_MODEL_BYTES)
     if file is None:
         raise NoModel("the saved model is not a regular file of a sensible size")
     if os.fstat(file.fileno()).st_size == 0:
         file.close()
-        raise NoModel("NN_model() saved no model")
+        raise NoModel(f"{function}() saved no model")
     with file:
         entries = zip_entries(file)
         if entries is None:
@@ -226,6 +230,10 @@ def _check_object(node):
     if name == "__lambda__" or name == "Lambda":
         raise NotGradable("non-standard layer Lambda: not graded automatically")
     if not isinstance(name, str) or name not in ALLOWED.get(module, ()):
+        if module == "keras.layers" and isinstance(name, str) and name.isidentifier():
+            raise NotGradable(f"{name[:60]} is not a layer the grader rebuilds (it rebuilds "
+                              f"{', '.join(sorted(LAYERS - {'InputLayer'}))}): not graded "
+                              "automatically")
         shown = f"{module}.{name}" if module not in ("keras.layers", None) else name
         raise NotGradable(f"non-standard {kind} {str(shown)[:80]}: not graded automatically")
     if name == "function":
