@@ -49,6 +49,20 @@ def plural(count, word):
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def progress_line(done, total, result, scores, started):
+    """"[3/6] kim: 73.7/100, accuracy 0.1224, 12 s; about 2 minutes left": one line, whatever
+    the submission's texts hold."""
+    accuracy = "" if result.get("accuracy") is None else f", accuracy {result['accuracy']:.4f}"
+    problem = result.get("not_gradable") or result.get("error")
+    problem = f" ({one_line(problem, 120)})" if problem else ""
+    left = total - done
+    elapsed = time.perf_counter() - started
+    estimate = f"; about {format_duration(elapsed / done * left)} left" if left else ""
+    return one_line(f"[{done}/{total}] {result['student']}: {scores['score']:g}/"
+                    f"{scores['max_score']:g}{accuracy}, {result.get('seconds', 0):.0f} s"
+                    f"{problem}{estimate}", limit=None)
+
+
 def all_results(results_folder, homework):
     """Every valid result in results/, by student (what other shards wrote included)."""
     found = {}
@@ -100,16 +114,7 @@ class ClassRun:
         results.write_result(self.results_folder, result, scores)
         self.write_report()
         self.done += 1
-        accuracy = "" if result.get("accuracy") is None else f", accuracy {result['accuracy']:.4f}"
-        problem = result.get("not_gradable") or result.get("error")
-        problem = f" ({one_line(problem, 120)})" if problem else ""
-        left = self.total - self.done
-        elapsed = time.perf_counter() - self.started
-        estimate = f"; about {format_duration(elapsed / self.done * left)} left" if left else ""
-        print(one_line(f"[{self.done}/{self.total}] {result['student']}: "
-                       f"{scores['score']:g}/{scores['max_score']:g}{accuracy}, "
-                       f"{result.get('seconds', 0):.0f} s{problem}{estimate}", limit=None),
-              flush=True)
+        print(progress_line(self.done, self.total, result, scores, self.started), flush=True)
 
     def write_report(self, similar=None, feedback=False):
         class_report.write_report(self.args.out, list(self.all_results().values()),
@@ -223,6 +228,12 @@ class ClassRun:
         self.run_info.update(throughput=throughput, device=stage.device)
         return max(finish)
 
+    def trainings_line(self):
+        """"Trainings: 3 trainings done, 1 from the cache", once the class is trained."""
+        done, cached = self.trainings.trained, self.trainings.from_cache
+        return (f"Trainings: {plural(done, 'training')} done" +
+                (f", {cached} from the cache" if cached else ""))
+
     def cost_line(self, waiting, to_train, seconds, workers):
         """What phase two will cost, for the console: "6 files make 2 distinct networks, 1
         known from the cache; training the other 1: about 3 minutes on the CPU..."."""
@@ -283,6 +294,8 @@ class ClassRun:
             self.train_all(to_train, waiting, configs, workers)
             if to_train:
                 self.run_info["training_seconds"] = round(time.perf_counter() - started, 1)
+            if waiting:
+                print(self.trainings_line(), flush=True)
         finally:
             for stage in self.all_stages:
                 stage.close()

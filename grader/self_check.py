@@ -51,7 +51,9 @@ def parse_args(argv=None):
         name = args.homework or homeworks.HOMEWORKS[0]
         args.file = os.path.join(REPO_ROOT, homeworks.get(name).handout)
     if not os.path.isfile(args.file):
-        parser.error(f"argument FILE: {args.file} is not a file: give your homework's .py file")
+        names = [homeworks.get(name).submission_name for name in
+                 ([args.homework] if args.homework else homeworks.HOMEWORKS)]
+        parser.error(f"argument FILE: {args.file} is not a file: give your {' or '.join(names)}")
     try:
         homework = homeworks.get(args.homework or homework_of_file(args.file))
         args.homework = scoring.load_rubric(args.rubric, homework)

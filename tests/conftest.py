@@ -154,7 +154,7 @@ def run_and_report_tensorflow(script, *args):
 # "not permitted", as in a container without CAP_SYS_ADMIN.
 SIMULATED_KERNEL = """
 import errno, os, sys
-sys.path.insert(0, os.path.join(sys.argv[2], "grader"))
+sys.path.insert(0, os.path.join(sys.argv[2], "grader", "sandboxed"))
 from launcher import SCMP_ACT_ALLOW, errno_action, load_libseccomp
 library = load_libseccomp()
 context = library.seccomp_init(SCMP_ACT_ALLOW)

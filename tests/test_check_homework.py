@@ -49,7 +49,7 @@ def test_a_missing_file_is_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"check_homework.py: error: argument FILE: {tmp_path / 'nothing.py'} is not a file: "
-        "give your Train_NN_cifar.py (see --help)"]
+        "give your Train_NN_cifar.py or Train_CNN_cifar.py (see --help)"]
 
 
 def test_layers_the_homework_does_not_ask_for_fail_the_layers_check():

@@ -26,13 +26,22 @@ import pytest
 
 from conftest import (REPO_ROOT, Listeners, assert_clean_failure, generated_arrays,
                       on_simulated_kernel, write_npz)
-from grader import report, sandbox, spec
-from grader.grade import student_name
-from grader.spec import Check
+from grader import processes, safe_text, scoring
+from grader.boundary import sandbox, scratch
+from grader.boundary.submissions import student_name
+from grader.homeworks import ACCURACY_TEST
+from grader.homeworks.mlp import HOMEWORK
 
 SAMPLES = os.path.join(REPO_ROOT, "tests", "homework_samples")
 GRADER = "cifar/grade_homework.py"
-ALL_CHECKS = list(spec.CHECK_NAMES)
+ALL_CHECKS = list(HOMEWORK.check_names)
+CHECK = {check.kind: check.name for check in HOMEWORK.checks}
+
+
+class Check:
+    """The MLP homework's check names, as the rubric spells them."""
+    COMPILED, INPUT, UNITS, ACTIVATIONS, PARAMETERS, LOSS = (CHECK[kind] for kind in (
+        "compiled", "input", "dense_units", "activations", "parameters", "loss"))
 SURVIVOR_MARKER = "nnlab-survivor-marker"
 SECRET = "s3cret-token-of-the-instructor"
 PLANTED = os.path.join(sysconfig.get_paths()["purelib"], "escaped_marker.py")
@@ -204,7 +213,7 @@ def snapshot(folder):
 
 def targets_of_mode_changes():
     """What escape_changes_modes tries to change that root owns, with its state and attributes."""
-    paths = [os.path.join(REPO_ROOT, "grader", "launcher.py"),
+    paths = [processes.LAUNCHER,
              os.path.join(sysconfig.get_paths()["purelib"], "keras", "__init__.py"),
              os.path.realpath(sys.executable)]
     state = {}
@@ -259,7 +268,7 @@ def grade_class(tmp_path_factory, names, *extra, folder=None, kernel=None):
     write_class(folder / "submissions", outside, names, places=places)
     data = write_npz(folder / "cifar10.npz",
                      generated_arrays((32, 32, 3), train_size=200, test_size=100))
-    rubric = json.load(open(os.path.join(REPO_ROOT, "grader", "rubric.json")))
+    rubric = HOMEWORK.rubric()
     rubric["accuracy"] = {"points": 30, "zero_at": 0.0, "full_marks_at": 0.01}
     json.dump(rubric, open(folder / "rubric.json", "w"))
     before = snapshot(REPO_ROOT), snapshot(folder), targets_of_mode_changes()
@@ -354,7 +363,7 @@ def by_student(graded):
 
 def failed_checks(row):
     return [test["name"] for test in row["tests"]
-            if test["status"] == "failed" and test["name"] != spec.ACCURACY_TEST]
+            if test["status"] == "failed" and test["name"] != ACCURACY_TEST]
 
 
 def test_grader_finishes_and_grades_every_sample(graded):
@@ -424,7 +433,7 @@ def test_no_cheat_scores_as_high_as_an_honest_file(graded):
 
 def test_held_back_accuracy_says_why(graded):
     row = by_student(graded)["cheat_patches_keras"]
-    accuracy = next(test for test in row["tests"] if test["name"] == spec.ACCURACY_TEST)
+    accuracy = next(test for test in row["tests"] if test["name"] == ACCURACY_TEST)
     assert accuracy["score"] == 0
     assert "held back for the instructor's review" in accuracy["output"]
     assert "keras.Model.predict" in accuracy["output"]
@@ -444,7 +453,7 @@ def test_wrong_checks_say_what_was_found(graded):
 def test_printed_megabytes_are_capped(graded):
     row = by_student(graded)["prints_megabytes"]
     assert row["output_bytes"] > 3_000_000  # what it printed...
-    assert len(row["output_tail"]) <= report.MAX_TEXT  # ...and what the report keeps of it
+    assert len(row["output_tail"]) <= safe_text.MAX_TEXT  # ...and what the report keeps of it
 
 
 def test_nothing_escaped_and_nothing_survived(graded):
@@ -481,7 +490,7 @@ def test_no_cell_of_the_csv_is_a_formula(graded):
     assert len(rows) == len(EXPECTED) + 1
     for row in rows:
         for cell in row:
-            assert not cell.startswith(report.FORMULA_STARTS), cell
+            assert not cell.startswith(safe_text.FORMULA_STARTS), cell
     tails = [row[-1] for row in rows if row[0] == "formula_output"]
     assert tails and tails[0].startswith("'=1+2")
 
@@ -506,7 +515,8 @@ def test_report_files(graded):
     assert "Dense units \\[1000, 500, 10\\]" in summary  # each failed check with its reason
     result = json.load(open(grades / "results" / "correct.json"))
     assert {"score", "max_score", "tests"} <= set(result)
-    assert {"name", "score", "max_score", "status", "output"} == set(result["tests"][0])
+    assert {"name", "score", "max_score", "status", "output", "advice"} == \
+        set(result["tests"][0])
 
 
 def test_a_second_run_resumes_and_survives_damaged_results(graded):
@@ -518,7 +528,7 @@ def test_a_second_run_resumes_and_survives_damaged_results(graded):
     result = subprocess.run(graded["command"], cwd=REPO_ROOT, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stderr
-    assert f"Grading 2 submissions ({len(EXPECTED) - 2} already graded)" in result.stdout
+    assert f": 2 submissions ({len(EXPECTED) - 2} already graded)" in result.stdout
     assert json.load(open(results / "wrong_sizes.json"))["accuracy"] is not None
 
 
@@ -657,7 +667,7 @@ def stage_parent():
     folder = tempfile.mkdtemp(prefix="grade-test-")
     os.chmod(folder, 0o711)
     yield Path(folder)
-    sandbox.remove_folder(folder)
+    scratch.remove_folder(folder)
 
 
 @needs_bubblewrap
@@ -679,11 +689,11 @@ def test_sandbox_bwrap_hides_the_machine(tmp_path, stage_parent):
         "except OSError:\n    print('no processes')\n")
     folder = stage_parent / "stage"
     owner = sandbox.new_stage_owner()  # as the grader starts bubblewrap
-    sandbox.prepare_folder(str(folder), look.read_bytes(), owner)
-    command = sandbox.stage_command("bwrap", str(folder), 2000, 60, {"PATH": "/usr/bin:/bin"},
-                                    owner)
-    command[-4:] = [sys.executable, "-I", "/work/" + sandbox.SUBMISSION_NAME]
-    run = sandbox.run_limited(command, str(folder), {}, 60, user=owner)
+    sandbox.prepare_folder(str(folder), look.read_bytes(), owner, sandbox.PROBE_NAME)
+    command = sandbox.stage_command("bwrap", str(folder), None, 2000, 60,
+                                    {"PATH": "/usr/bin:/bin"}, owner)
+    command[-3:] = [sys.executable, "-I", "/work/" + sandbox.PROBE_NAME]
+    run = processes.run_limited(command, str(folder), {}, 60, user=owner)
     lines = run.output.splitlines()
     assert lines[0] == "False False", run.output
     assert lines[1].startswith("/work ")
@@ -691,7 +701,7 @@ def test_sandbox_bwrap_hides_the_machine(tmp_path, stage_parent):
     if sandbox.seccomp_problem() is None:
         assert lines[6] == "no processes"
     assert (folder / "status.json").read_text() == "back"  # one of the two files that return
-    assert sorted(os.listdir(folder)) == sorted([sandbox.SUBMISSION_NAME, "model.keras",
+    assert sorted(os.listdir(folder)) == sorted([sandbox.PROBE_NAME, "model.keras",
                                                  "status.json"])
     assert survivors() == []  # a detached process would die with the sandbox's namespace
 
@@ -702,12 +712,13 @@ def test_a_stage_killed_by_a_signal_is_named_in_either_sandbox(stage_parent, mod
         pytest.skip(f"no bubblewrap here: {sandbox.bubblewrap_problem()}")
     folder = stage_parent / "stage"
     owner = sandbox.new_stage_owner()
-    sandbox.prepare_folder(str(folder), b"import ctypes\nctypes.string_at(0)\n", owner)  # a segfault
+    sandbox.prepare_folder(str(folder), b"import ctypes\nctypes.string_at(0)\n", owner,
+                           sandbox.PROBE_NAME)  # a segfault
     env = {"PATH": "/usr/bin:/bin"}
-    command = sandbox.stage_command(mode, str(folder), 2000, 60, env, owner)
-    command[-4:] = [sys.executable, "-I", sandbox.SUBMISSION_NAME]
-    run = sandbox.run_limited(command, str(folder), {} if mode == "bwrap" else env, 60,
-                              user=owner if mode == "bwrap" else None)
+    command = sandbox.stage_command(mode, str(folder), None, 2000, 60, env, owner)
+    command[-3:] = [sys.executable, "-I", sandbox.PROBE_NAME]
+    run = processes.run_limited(command, str(folder), {} if mode == "bwrap" else env, 60,
+                                user=owner if mode == "bwrap" else None)
     assert run.signal_name == "SIGSEGV", (run.returncode, run.output)
 
 
@@ -724,7 +735,8 @@ def test_bad_rubric_and_paths(run_script, tmp_path):
     bad = tmp_path / "rubric.json"
     bad.write_text('{"checks": {"no such check": 5}, "accuracy": {"points": 1, "zero_at": 0, '
                    '"full_marks_at": 1}}')
-    assert_clean_failure(run_script(GRADER, SAMPLES, "--rubric", bad), "unknown checks")
+    assert_clean_failure(run_script(GRADER, SAMPLES, "--rubric", bad),
+                         "names checks the mlp homework does not have")
     assert_clean_failure(run_script(GRADER, tmp_path / "nothing"), "does not exist")
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -774,13 +786,12 @@ def test_every_student_gets_a_page_with_the_score_of_the_csv(graded):
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here (Debian package chromium)")
 def test_a_hostile_page_runs_nothing_in_a_real_browser(graded, tmp_path):
-    from grader import feedback
+    from grader.reports import feedback
     hostile = dict(by_student(graded)["attack_markdown"], student="hostile", error=(
         "<script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"
         "[win](javascript:document.title='PWNED') <a href=http://x.invalid>x</a> www.x.invalid"))
-    rubric = report.load_rubric(os.path.join(REPO_ROOT, "grader", "rubric.json"))
-    feedback.write_pages(str(tmp_path), [dict(hostile, **report.scored(hostile, rubric))],
-                         rubric, {"epochs": 1})
+    feedback.write_pages(str(tmp_path), [dict(hostile, **scoring.scored(hostile, HOMEWORK))],
+                         HOMEWORK, {"recipe": {"epochs": 1}})
     for page in (tmp_path / "hostile.html",
                  graded["folder"] / "grades" / "feedback" / "attack_markdown.html"):
         dom = dom_after_loading(page)

@@ -110,9 +110,9 @@ def three_networks(tmp_path_factory):
 
 
 def trainings_line(run):
-    """The last progress line's count of trainings ("3 trainings done, 1 from the cache")."""
-    last = [line for line in run.stdout.splitlines() if line.startswith("[")][-1]
-    return last.rsplit("; ", 1)[-1]
+    """The count of trainings the run said ("3 trainings done, 1 from the cache")."""
+    line = next(line for line in run.stdout.splitlines() if line.startswith("Trainings: "))
+    return line[len("Trainings: "):]
 
 
 def test_each_distinct_network_is_trained_once_and_kept_for_later_runs(three_networks):
@@ -146,8 +146,8 @@ def test_each_distinct_network_is_trained_once_and_kept_for_later_runs(three_net
 
     entries = sorted(cache.glob("*.json"))
     assert len(entries) == 9
-    first_settings = [entry for entry in entries if json.loads(entry.read_text())["key"]["epochs"]
-                      == 1 and json.loads(entry.read_text())["key"]["seed"] != 7]
+    first_settings = [entry for entry in entries if json.loads(entry.read_text())["key"]["recipe"]
+                      == {**json.loads(entry.read_text())["key"]["recipe"], "epochs": 1, "seed": 1}]
     first_settings[0].write_text('{"key": "damaged')
     assert trainings_line(run("repaired", "--regrade")).startswith("1 training done")
     assert trainings_line(run("none", "--no-cache")) == "3 trainings done"
@@ -176,7 +176,7 @@ COLLIDING = ("correct", "correct_functional", "wrong_activations")
 SAME_LABEL = "c0111de0c0de"
 # The grader with its short network label forced to one value: as if two networks' short
 # hashes collided (a birthday search over network variants finds such pairs in minutes).
-WITH_ONE_LABEL = (f"import sys; from grader import report; report.network_label = lambda key: "
+WITH_ONE_LABEL = (f"import sys; from grader import results; results.network_label = lambda key: "
                   f"{SAME_LABEL!r}; from grader import grade; grade.main(sys.argv[1:])")
 
 
@@ -212,12 +212,12 @@ def test_shards_workers_and_report_only_give_the_rows_of_one_run(small_class):
     settings = ["--data", data, "--epochs", 1, "--timeout", 120]
     whole = grade(submissions, "--out", folder / "whole", "--workers", 2, *settings)
     assert whole.returncode == 0, whole.stderr
-    assert "Grading 4 submissions (0 already graded) with 2 workers, 1 thread each" in whole.stdout
+    assert "4 submissions (0 already graded) with 2 workers, 1 thread each" in whole.stdout
     for part in ("1/2", "2/2"):  # one worker each: the grades do not depend on the workers
         sharded = grade(submissions, "--out", folder / "shards", "--shard", part,
                         "--workers", 1, *settings)
         assert sharded.returncode == 0, sharded.stderr
-        assert "Grading 2 submissions" in sharded.stdout
+        assert ": 2 submissions" in sharded.stdout
     reported = grade("--report-only", "--out", folder / "shards")
     assert reported.returncode == 0, reported.stderr
     assert "Report on 4 submissions" in reported.stdout
@@ -228,7 +228,7 @@ def test_progress_says_how_far_and_how_long(small_class):
     folder, submissions, data = small_class
     result = grade(submissions / "correct.py", "--out", folder / "one", "--data", data,
                    "--epochs", 1)
-    assert "Grading 1 submission (0 already graded) with 1 worker, 1 thread each" in result.stdout
+    assert "1 submission (0 already graded) with 1 worker, 1 thread each" in result.stdout
     assert ": 1 epoch," in result.stdout
     assert "[1/1] correct: " in result.stdout and "left" not in result.stdout.splitlines()[-2]
 
@@ -243,7 +243,7 @@ def test_bad_shard_and_nothing_to_grade(small_class):
 
 
 def test_similar_pairs_are_listed_and_unrelated_files_are_not(tmp_path):
-    from grader import similarity
+    from grader.reports import similarity
     files = {}
     for name, text in (("kim", ORIGINAL), ("lee", RENAMED), ("park", UNRELATED)):
         (tmp_path / f"{name}.py").write_text(text)
@@ -258,7 +258,7 @@ def test_similar_pairs_are_listed_and_unrelated_files_are_not(tmp_path):
 
 
 def test_the_handout_itself_is_not_what_makes_files_similar(tmp_path):
-    from grader import similarity
+    from grader.reports import similarity
     handout = os.path.join(REPO_ROOT, "cifar", "Train_NN_cifar.py")
     text = open(handout).read()
     files = {}
@@ -271,7 +271,8 @@ def test_the_handout_itself_is_not_what_makes_files_similar(tmp_path):
 def test_only_graded_files_reach_the_similarity_report_and_never_through_a_link(
         tmp_path, monkeypatch):
     import copydetect
-    from grader import grade, similarity
+    from grader.boundary.submissions import code_files_for_similarity
+    from grader.reports import similarity
     fingerprinted = []
     original = copydetect.CodeFingerprint
 
@@ -291,7 +292,7 @@ def test_only_graded_files_reach_the_similarity_report_and_never_through_a_link(
     (files / "notes.txt").write_text(ORIGINAL)
     paths = {path.stem: str(path) for path in files.iterdir()}
     with tempfile.TemporaryDirectory() as folder:
-        compared = grade.code_files_for_similarity(paths, folder)
+        compared = code_files_for_similarity(paths, folder)
         pairs = similarity.similar_pairs(compared, os.path.join(REPO_ROOT, "cifar",
                                                                 "Train_NN_cifar.py"))
     assert sorted(compared) == ["kim", "lee"]
@@ -305,7 +306,7 @@ def test_only_graded_files_reach_the_similarity_report_and_never_through_a_link(
 def autograder_root():
     """A folder laid out as Gradescope's /autograder: root's, and open to other users to read
     (where pytest's own folders are not), as the stage's unprivileged user needs."""
-    from grader import sandbox
+    from grader.boundary import sandbox
     if sandbox.user_problem():
         pytest.skip(f"no unprivileged stage user here: {sandbox.user_problem()}")
     root = tempfile.mkdtemp(prefix="autograder-")

@@ -16,10 +16,20 @@ import zipfile
 import pytest
 
 from conftest import REPO_ROOT, Listeners
-from grader import model_config, report, sandbox, source_flags, spec, student_stage
-from grader.model_config import NotGradable, NoModel
+from grader import results, safe_text, scoring
+from grader.boundary import model_configs as model_config
+from grader.boundary import sandbox, source_flags
+from grader.boundary.model_configs import NotGradable, NoModel
+from grader.homeworks import mlp as spec
+from grader.sandboxed import student_stage
+from grader import processes
+from grader.boundary import scratch
+from grader.processes import StageRun
 
-LAUNCHER = os.path.join(REPO_ROOT, "grader", "launcher.py")
+HOMEWORK = spec.HOMEWORK
+CHECK = {check.kind: check.name for check in HOMEWORK.checks}
+
+LAUNCHER = os.path.join(REPO_ROOT, "grader", "sandboxed", "launcher.py")
 
 
 def launch(code, timeout=60, memory_mb=2000, one_process=False):
@@ -117,13 +127,16 @@ def test_sources_in_the_encodings_students_save(tmp_path, encoding):
     assert namespace["NN_model"]() == "고양이"
 
 
-def test_nn_model_is_called_as_the_handout_calls_it():
-    assert student_stage.call_nn_model(lambda activation, optimizer: (activation, optimizer)) \
-        == ("sigmoid", "sgd")
-    assert student_stage.call_nn_model(lambda: "plain") == "plain"
-    assert student_stage.call_nn_model(lambda optimizer="adam": optimizer) == "sgd"
+def test_the_model_builder_is_called_as_the_handout_calls_it():
+    def call(builder):
+        return student_stage.call_builder(builder, "NN_model", HOMEWORK.arguments)
+    assert call(lambda activation, optimizer: (activation, optimizer)) == ("sigmoid", "sgd")
+    assert call(lambda: "plain") == "plain"
+    assert call(lambda optimizer="adam": optimizer) == "sgd"
     with pytest.raises(TypeError, match="needs size"):
-        student_stage.call_nn_model(lambda size: size)
+        call(lambda size: size)
+    with pytest.raises(TypeError, match="CNN_model\\(\\) needs activation"):
+        student_stage.call_builder(lambda activation: activation, "CNN_model", {})
 
 
 @pytest.mark.parametrize("source, reason", [
@@ -135,7 +148,7 @@ def test_files_python_cannot_compile_say_so(tmp_path, source, reason):
     path = tmp_path / "Train_NN_cifar.py"
     path.write_text(source + "def NN_model():\n    pass\n")
     status = {"error": None, "problems": []}
-    student_stage.build(str(path), status)
+    student_stage.build(str(path), "NN_model", HOMEWORK.arguments, "model.keras", status)
     assert reason in status["error"]
 
 
@@ -146,8 +159,8 @@ def test_files_python_cannot_compile_say_so(tmp_path, source, reason):
     (0, {}, "NN_model() saved no model"),
     (1, {"error": "NN_model() raised ValueError: no"}, "NN_model() raised ValueError: no")])
 def test_a_builder_that_ends_without_a_model_says_how(returncode, status, reason):
-    from grader.grade import Built
-    run = sandbox.StageRun(returncode, timed_out=False, memory_exceeded=False, seconds=1.0,
+    from grader.boundary.builds import Built
+    run = StageRun(returncode, timed_out=False, memory_exceeded=False, seconds=1.0,
                            output="", output_bytes=0)
     assert Built(run, status).error(timeout=300, memory_mb=4096).endswith(reason)
 
@@ -248,11 +261,13 @@ def built(*layers, loss="categorical_crossentropy"):
 
 def checked(config):
     import keras
-    from grader.checks import compiled_parts, model_checks, rebuild
+    from grader.trusted.models import compiled_parts, rebuild
+    from grader.trusted.checks import Inspected, measured, model_checks
     model_config.check_config(json.loads(json.dumps(config)))
     model, compile_config = rebuild(config, keras)
-    return {name: (passed, reason) for name, passed, reason in
-            model_checks(model, compiled_parts(compile_config, keras), keras)}
+    inspected = Inspected(model, compiled_parts(compile_config, keras), keras, HOMEWORK,
+                          *measured(config))
+    return {name: (passed, reason) for name, passed, reason, _ in model_checks(inspected)}
 
 
 def test_checks_compare_functions_and_losses_not_names():
@@ -264,10 +279,11 @@ def test_checks_compare_functions_and_losses_not_names():
                            Dense(10, activation="softmax"),
                            loss=__import__("keras").losses.CategoricalCrossentropy(
                                from_logits=True)))
-    assert logits[spec.Check.LOSS] == (False, "loss categorical_crossentropy (from_logits=True)")
+    assert logits[CHECK["loss"]] == (False, "loss categorical_crossentropy (from_logits=True) "
+                                            "after a softmax: the softmax is applied twice")
     doubled = checked(built(Dense(3000, activation="sigmoid"), Activation("relu"),
                             Dense(2000, activation="sigmoid"), Dense(10, activation="softmax")))
-    assert doubled[spec.Check.ACTIVATIONS] == (
+    assert doubled[CHECK["activations"]] == (
         False, "activations ['sigmoid+relu', 'sigmoid', 'softmax']")
 
 
@@ -288,15 +304,15 @@ def test_the_layers_check_wants_the_homework_network_and_nothing_more():
     from keras.layers import Dense, Dropout, Flatten, Rescaling
     plain = [Dense(3000, activation="sigmoid"), Dense(2000, activation="sigmoid"),
              Dense(10, activation="softmax")]
-    assert checked(built(Flatten(), *plain))[spec.Check.UNITS] == (
+    assert checked(built(Flatten(), *plain))[CHECK["dense_units"]] == (
         True, "Dense units [3000, 2000, 10]")
     assert checked(built(Rescaling(1 / 255), plain[0], Dropout(0.2), *plain[1:]))[
-        spec.Check.UNITS] == (False, "Dense units [3000, 2000, 10]; also Dropout, Rescaling")
+        CHECK["dense_units"]] == (False, "Dense units [3000, 2000, 10]; also Dropout, Rescaling")
     changed = checked(built(Dense(3000, activation="sigmoid", use_bias=True,
                                   kernel_initializer="glorot_uniform"),  # the defaults: fine
                             Dense(2000, activation="sigmoid", bias_initializer="ones",
                                   kernel_constraint=keras.constraints.MaxNorm(3)),
-                            plain[2]))[spec.Check.UNITS]
+                            plain[2]))[CHECK["dense_units"]]
     assert changed == (False, "Dense units [3000, 2000, 10]; not Keras' default Dense 2: "
                               "bias_initializer, Dense 2: kernel_constraint")
 
@@ -312,15 +328,15 @@ def test_checks_follow_the_data_through_every_layer():
     model.compile(loss="categorical_crossentropy", optimizer="sgd")
     reshaped = checked(keras.saving.serialize_keras_object(model))
     assert model.count_params() == spec.PARAMETERS  # the same count, another network
-    assert reshaped[spec.Check.UNITS][0] is False and "Reshape to shape (None, 300, 10)" in \
-        reshaped[spec.Check.UNITS][1]
-    assert reshaped[spec.Check.PARAMETERS] == (
+    assert reshaped[CHECK["dense_units"]][0] is False and "Reshape to shape (None, 300, 10)" in \
+        reshaped[CHECK["dense_units"]][1]
+    assert reshaped[CHECK["parameters"]] == (
         False, "15,241,010 parameters, but 9,219,000, 22,000, 6,000,010 in its Dense layers, "
                "not the homework's 9,219,000, 6,002,000, 20,010")
     over_batch = checked(built(layers.Dense(3000, activation="sigmoid"),
                                layers.Dense(2000, activation="sigmoid"), layers.Dense(10),
                                layers.Softmax(axis=0)))
-    assert over_batch[spec.Check.ACTIVATIONS] == (
+    assert over_batch[CHECK["activations"]] == (
         False, "activations ['sigmoid', 'sigmoid', 'softmax over axis 0']")
     over_classes = checked(built(layers.Dense(3000, activation="sigmoid"),
                                  layers.Dense(2000, activation="sigmoid"), layers.Dense(10),
@@ -330,7 +346,7 @@ def test_checks_follow_the_data_through_every_layer():
                                    layers.Dense(3000, activation="sigmoid"),
                                    layers.Dense(2000, activation="sigmoid"),
                                    layers.Dense(10, activation="softmax")))
-    assert squashed_input[spec.Check.UNITS] == (
+    assert squashed_input[CHECK["dense_units"]] == (
         False, "Dense units [3000, 2000, 10]; also Activation before the first Dense layer")
 
 
@@ -352,29 +368,31 @@ def test_a_functional_model_listed_in_another_order_is_checked_in_data_flow_orde
     assert all(passed for passed, _ in results.values())
 
 
-def tiny_training():
-    """(inputs, settings) for train_and_predict: 64 random images, one epoch."""
+def tiny_training(homework=HOMEWORK):
+    """(inputs, homework) for train_and_predict: 64 random images, one epoch of batches of 32."""
     import numpy as np
     rng = np.random.default_rng(0)
-    inputs = {"x_train": rng.random((64, spec.INPUT_SIZE), dtype=np.float32),
+    shape = tuple(homework.input_shape)
+    inputs = {"x_train": rng.random((64,) + shape, dtype=np.float32),
               "y_train": np.eye(10, dtype=np.float32)[np.arange(64) % 10],
-              "x_test": rng.random((16, spec.INPUT_SIZE), dtype=np.float32)}
-    return inputs, {"optimizer": spec.OPTIMIZER, "batch_size": 32, "epochs": 1}
+              "x_test": rng.random((16,) + shape, dtype=np.float32)}
+    return inputs, homework.with_rubric({"training": {"epochs": 1, "batch_size": 32}})
 
 
 def test_models_that_pass_the_checks_are_trained_alike_however_written_or_compiled():
     import keras
     import numpy as np
     from keras.layers import Activation, Dense
-    from grader.checks import rebuild
-    from grader.trusted_stage import train_and_predict
+    from grader.trusted.models import rebuild
+    from grader.trusted.trusted_stage import canonical_of, train_and_predict
 
-    inputs, settings = tiny_training()
+    inputs, homework = tiny_training()
 
     def scores(config, seed=1):
-        keras.utils.set_random_seed(seed)
-        model, _ = rebuild(config, keras)
-        return train_and_predict(model, settings, inputs)
+        model, compile_config = rebuild(config, keras)
+        canonical = canonical_of(model, compile_config, keras, homework)
+        return train_and_predict(canonical, keras, homework.with_rubric(
+            {"training": {"seed": seed}}), inputs)
 
     dense = built(Dense(3000, activation="sigmoid"), Dense(2000, activation="sigmoid"),
                   Dense(10, activation="softmax"))
@@ -386,7 +404,7 @@ def test_models_that_pass_the_checks_are_trained_alike_however_written_or_compil
 
 
 def test_submissions_that_are_not_plain_files_are_refused_before_reading(tmp_path):
-    from grader.grade import submission_problem
+    from grader.boundary.submissions import submission_problem
     (tmp_path / "kim.py").write_text("def NN_model():\n    pass\n")
     assert submission_problem(str(tmp_path / "kim.py")) is None
     os.symlink(tmp_path / "kim.py", tmp_path / "lee.py")
@@ -398,14 +416,17 @@ def test_submissions_that_are_not_plain_files_are_refused_before_reading(tmp_pat
 
 
 def test_records_are_validated_before_use():
-    good = [{"checks": [[spec.Check.COMPILED, True, "compiled"]]},
+    good = [{"checks": [[CHECK["compiled"], True, "compiled", []]]},
             {"accuracy": 0.3, "train_seconds": 4}]
-    fields, problem = report.validated_records(good)
+    fields, problem = results.validated_records(good, HOMEWORK.check_names)
     assert problem is None and fields["accuracy"] == 0.3
     for bad in ([{"accuracy": "1.0"}], [{"accuracy": 7}], [{"accuracy": float("nan")}],
-                [{"checks": [["made up", True, "x"]]}], [{"checks": [[spec.Check.INPUT, 1, "x"]]}],
+                [{"checks": [["made up", True, "x", []]]}],
+                [{"checks": [[CHECK["input"], 1, "x", []]]}],
+                [{"checks": [[CHECK["input"], True, "x", "not a list"]]}],
+                [{"checks": [[CHECK["input"], True, "x"]]}],
                 [{"score": 100}], [None], [{"error": 5}], [{"accuracy": True}]):
-        fields, problem = report.validated_records(bad)
+        fields, problem = results.validated_records(bad, HOMEWORK.check_names)
         assert problem and problem.startswith("the grader received a malformed"), bad
         assert fields["accuracy"] is None or bad[0].get("accuracy") is None
 
@@ -413,38 +434,39 @@ def test_records_are_validated_before_use():
 def test_damaged_results_are_not_reused(tmp_path):
     path = tmp_path / "kim.json"
     path.write_text("")
-    assert report.read_result(str(path)) is None
+    names = HOMEWORK.check_names
+    assert results.read_result(str(path), names) is None
     path.write_text(json.dumps({"student": "kim", "sha256": "x", "settings": {},
                                 "accuracy": "0.9", "checks": []}))
-    assert report.read_result(str(path)) is None
+    assert results.read_result(str(path), names) is None
     path.write_text(json.dumps({"student": "kim", "sha256": "x", "settings": {},
                                 "accuracy": 0.25, "checks": [], "seconds": 3}))
-    assert report.read_result(str(path))["accuracy"] == 0.25
+    assert results.read_result(str(path), names)["accuracy"] == 0.25
 
 
 def test_scoring_follows_the_rubric():
-    rubric = report.load_rubric(os.path.join(REPO_ROOT, "grader", "rubric.json"))
-    checks = [[name, True, "ok"] for name in spec.CHECK_NAMES]
-    assert report.scored({"checks": checks, "accuracy": 0.33}, rubric)["score"] == 100
-    half = report.scored({"checks": checks, "accuracy": 0.19}, rubric)
+    rubric = HOMEWORK
+    checks = [[name, True, "ok", []] for name in HOMEWORK.check_names]
+    assert scoring.scored({"checks": checks, "accuracy": 0.33}, rubric)["score"] == 100
+    half = scoring.scored({"checks": checks, "accuracy": 0.19}, rubric)
     assert half["score"] == 70 + 15  # accuracy halfway between 0.10 and 0.28
-    none = report.scored({"checks": [], "accuracy": None, "error": "boom"}, rubric)
+    none = scoring.scored({"checks": [], "accuracy": None, "error": "boom"}, rubric)
     assert none["score"] == 0 and none["tests"][0]["output"] == "not checked: boom"
-    held = report.scored({"checks": checks, "accuracy": 0.9, "review": ["line 3: imports gc"]},
+    held = scoring.scored({"checks": checks, "accuracy": 0.9, "review": ["line 3: imports gc"]},
                          rubric)
     assert held["score"] == 70 and "imports gc" in held["tests"][-1]["output"]
 
 
 def test_spreadsheet_cells_are_neutralised():
     for text in ("=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tx"):
-        assert report.spreadsheet_safe(text) == "'" + text
-    assert report.spreadsheet_safe("\rx") == "\\x0dx"  # written out, so no formula either
-    assert report.spreadsheet_safe("kim") == "kim" and report.spreadsheet_safe(3.5) == 3.5
+        assert safe_text.spreadsheet_safe(text) == "'" + text
+    assert safe_text.spreadsheet_safe("\rx") == "\\x0dx"  # written out, so no formula either
+    assert safe_text.spreadsheet_safe("kim") == "kim" and safe_text.spreadsheet_safe(3.5) == 3.5
 
 
 def test_control_characters_are_written_out():
-    assert report.text("ok\x1b[2J\u202eabc\n\t고양이") == "ok\\x1b[2J\\u202eabc\n\t고양이"
-    assert report.text("\udcff\x00") == "\\udcff\\x00"  # a lone surrogate is not UTF-8
+    assert safe_text.text("ok\x1b[2J\u202eabc\n\t고양이") == "ok\\x1b[2J\\u202eabc\n\t고양이"
+    assert safe_text.text("\udcff\x00") == "\\udcff\\x00"  # a lone surrogate is not UTF-8
 
 
 BAD_TEXTS = ["\udcff\ud800", "\x00nul", "\x1b]0;owned\x07\x1b[2J", "\u202eevil", "=cmd|' /C calc'!A0",
@@ -454,35 +476,38 @@ BAD_TEXTS = ["\udcff\ud800", "\x00nul", "\x1b]0;owned\x07\x1b[2J", "\u202eevil",
 
 def hostile_result(text):
     """A result whose every field a child process can reach holds `text` (or a wrong type)."""
-    fields, problem = report.validated_records([
-        {"checks": [[name, bool(number % 2), text] for number, name in enumerate(spec.CHECK_NAMES)]},
-        {"accuracy": 0.5, "error": text, "not_gradable": text}])
+    fields, problem = results.validated_records([
+        {"checks": [[name, bool(number % 2), text, [text]]
+                    for number, name in enumerate(HOMEWORK.check_names)]},
+        {"accuracy": 0.5, "train_seconds": 1.0}, {"error": text}, {"not_gradable": text}],
+        HOMEWORK.check_names)
     assert problem is None
-    return {"student": "s" + str(len(text) % 7), "file": report.printable("/subs/" + text[:50]),
+    return {"student": "s" + str(len(text) % 7), "file": safe_text.printable("/subs/" + text[:50]),
             "sha256": "", "settings": {"seed": 0}, "seconds": 1.0, "sandbox": "bwrap",
-            "output_tail": report.printable(text)[-report.MAX_TEXT:], "output_bytes": len(text),
-            "problems": [report.text(text, 300)], "tripwire": [report.text(text, 300)],
-            "review": [report.text(text)], **fields}
+            "output_tail": safe_text.printable(text)[-safe_text.MAX_TEXT:], "output_bytes": len(text),
+            "problems": [safe_text.text(text, 300)], "tripwire": [safe_text.text(text, 300)],
+            "review": [safe_text.text(text)], **fields}
 
 
 def test_every_writer_survives_every_text_a_child_can_reach(tmp_path):
     from grader import gradescope
-    from grader.grade import progress_line
-    rubric = report.load_rubric(os.path.join(REPO_ROOT, "grader", "rubric.json"))
-    results = [hostile_result(text) for text in BAD_TEXTS]
+    from grader.class_grading import progress_line
+    from grader.reports.class_report import write_report
+    from grader.reports.feedback import page_html, page_markdown
+    hostile = [hostile_result(text) for text in BAD_TEXTS]
     (tmp_path / "results").mkdir()
-    for result in results:
-        report.write_result(str(tmp_path / "results"), result, rubric)
-        line = progress_line(1, 2, result, rubric, 0.0)
-        scored = report.scored(result, rubric)
-        json.dumps(gradescope.results_json(result, scored, 1.0, rubric)).encode("utf-8")
-        from grader.feedback import page_html, page_markdown
-        page = page_html(page_markdown(dict(result, **scored), rubric, {"epochs": 1}), "x")
+    for result in hostile:
+        scored = scoring.scored(result, HOMEWORK)
+        results.write_result(str(tmp_path / "results"), result, scored)
+        line = progress_line(1, 2, result, scored, 0.0)
+        json.dumps(gradescope.results_json(result, scored, 1.0, HOMEWORK)).encode("utf-8")
+        page = page_html(page_markdown(dict(result, **scored), HOMEWORK,
+                                       {"recipe": {"epochs": 1}}), "x")
         assert "href" not in page and "src=" not in page  # no link, no image: text only
         assert not re.search(r"<(?!/?(html|head|meta|title|style|body|h1|h2|p|ul|li|strong|em|"
                              r"code|br)\b|!DOCTYPE)", page), page[:3000]
         line.encode("utf-8")
-    report.write_report(str(tmp_path), results, rubric, {"seed": 0}, None, [])
+    write_report(str(tmp_path), hostile, HOMEWORK, {"seed": 0}, None, [])
     for name in ("grades.csv", "grades.json", "summary.md", "similarity.csv"):
         content = (tmp_path / name).read_bytes().decode("utf-8")  # valid UTF-8
         assert "\x00" not in content and "\x1b" not in content and "\u202e" not in content
@@ -495,17 +520,17 @@ def test_every_writer_survives_every_text_a_child_can_reach(tmp_path):
 
 
 def test_every_text_printed_to_the_console_is_one_line():
-    from grader.grade import progress_line
-    rubric = report.load_rubric(os.path.join(REPO_ROOT, "grader", "rubric.json"))
+    from grader.class_grading import progress_line
     for text in BAD_TEXTS + ["oops\n[9/9] kim: 100/100\r\n", "a\u2028b\u2029c\x85d\x0be\tf"]:
         result = hostile_result(text)
-        for line in (progress_line(1, 2, result, rubric, 0.0), report.one_line(text)):
+        scores = scoring.scored(result, HOMEWORK)
+        for line in (progress_line(1, 2, result, scores, 0.0), safe_text.one_line(text)):
             assert len(line.splitlines()) == 1 and "\t" not in line, line[:200]
             line.encode("utf-8")
 
 
 def test_a_stage_status_of_any_shape_is_text_or_nothing(tmp_path):
-    from grader.grade import read_status
+    from grader.boundary.builds import read_status
     for status in ('{"error": "\\udcff\\u0000", "problems": ["\\ud800"], "flags": 7}',
                    '{"error": ["list"], "problems": {"a": 1}, "flags": [null, 3, "x"]}',
                    '[1, 2]', 'not json', '{"error": "' + "e" * 90_000 + '"}'):
@@ -516,15 +541,15 @@ def test_a_stage_status_of_any_shape_is_text_or_nothing(tmp_path):
 
 
 def test_markdown_cells_are_cut_at_a_word_and_shown_as_text():
-    cell = report.markdown_cell("Dense units [3000, 1000, 10] | " + "word " * 100, limit=40)
+    cell = safe_text.markdown_cell("Dense units [3000, 1000, 10] | " + "word " * 100, limit=40)
     assert cell == "Dense units \\[3000, 1000, 10\\] \\| word …"
-    cell = report.markdown_cell("![x](http://a.invalid/p.png)\n<b>`code`</b> &amp; **ok**")
+    cell = safe_text.markdown_cell("![x](http://a.invalid/p.png)\n<b>`code`</b> &amp; **ok**")
     assert cell == ("\\!\\[x\\]\\(http\\:\\/\\/a\\.invalid\\/p\\.png\\) \\<b\\>\\`code\\`\\<\\/b\\> "
                     "\\&amp\\; \\*\\*ok\\*\\*")
     # GitHub links bare addresses and e-mail addresses: none appears as such
     for text in ("see www.example.invalid", "https://example.invalid/x", "kim@example.invalid",
                  "javascript:alert(1)", "<script>alert(1)</script>", "x_y_ *z* ~~w~~ # h"):
-        cell = report.markdown_cell(text)
+        cell = safe_text.markdown_cell(text)
         for pattern in ("www.", "://", "@", "javascript:", "<", "*", "_", "~", "#"):
             assert pattern not in cell.replace("\\" + pattern[0], ""), (text, cell)
 
@@ -591,7 +616,7 @@ def test_a_confined_stage_writes_reads_and_signals_only_its_own(tmp_path, mode):
     secret = outside / "secret.txt"
     secret.write_text("the instructor's")
     owner = sandbox.new_stage_owner()
-    sandbox.prepare_folder(str(folder), b"", owner)
+    sandbox.prepare_folder(str(folder), b"", owner, "submission.py")
     os.chmod(tmp_path, 0o755)  # reachable by other users: what stops the stage is the sandbox
     confinement = sandbox.confinement(mode, str(folder), owner)
     code = TRY_ESCAPES.replace("sys.argv[1]", repr(str(outside))).replace(
@@ -606,22 +631,20 @@ def test_a_confined_stage_writes_reads_and_signals_only_its_own(tmp_path, mode):
     assert not (outside / "outside.txt").exists()
 
 
-def test_without_confinement_the_grader_stops_unless_told(monkeypatch, capsys):
-    from grader import grade
-    from nnlab import cli
+def test_without_confinement_the_grader_stops_unless_told(monkeypatch):
+    from grader.boundary.sandbox_choice import SandboxUnavailable, choose_sandbox
     for name in ("bubblewrap_problem", "user_problem", "landlock_problem"):
         monkeypatch.setattr(sandbox, name, lambda: "not here")
-    parser = cli.Parser(prog="grade_homework.py")
-    with pytest.raises(SystemExit) as stop:
-        grade.choose_sandbox(parser, "auto")
-    message = capsys.readouterr().err.strip()
-    assert stop.value.code == 2 and "\n" not in message
+    with pytest.raises(SandboxUnavailable) as stop:
+        choose_sandbox("auto")
+    message = str(stop.value)
+    assert "\n" not in message
     assert "no way to confine submissions here" in message and "--unconfined" in message
-    with pytest.raises(SystemExit):
-        grade.choose_sandbox(parser, "process")  # asked for by name: still needs the flag
-    mode, note = grade.choose_sandbox(parser, "auto", unconfined=True)
+    with pytest.raises(SandboxUnavailable):
+        choose_sandbox("process")  # asked for by name: still needs the flag
+    mode, note = choose_sandbox("auto", unconfined=True)
     assert mode == "process" and "not confined" in note
-    assert grade.choose_sandbox(parser, "auto", for_students=True) == ("process", None)
+    assert choose_sandbox("auto", for_students=True) == ("process", None)
 
 
 def test_file_names_are_never_flags_and_the_rubric_is_not_a_submission(tmp_path, monkeypatch):
@@ -630,15 +653,17 @@ def test_file_names_are_never_flags_and_the_rubric_is_not_a_submission(tmp_path,
     for name in ("r.py", "--rubric=r.py", "kim.py", "-h"):
         (tmp_path / name).write_text("x = 1\n")
     parser, args = grade.parse_args(["--rubric=r.py", "-h", "kim.py", "r.py", "--epochs", "1"])
-    assert args.rubric == grade.DEFAULT_RUBRIC and args.epochs == 1
+    assert args.rubric is None and args.epochs == 1 and args.homework.recipe.epochs == 1
     assert sorted(args.submissions) == sorted(["./--rubric=r.py", "./-h", "kim.py", "r.py"])
-    for flags in (["--rubric", str(tmp_path / "r.py")], ["--out", str(tmp_path / "grades")]):
+    (tmp_path / "rubric.json").write_text("{}")
+    for flags in (["--rubric", str(tmp_path / "rubric.json")],
+                  ["--out", str(tmp_path / "grades")]):
         with pytest.raises(SystemExit):
             grade.parse_args([str(tmp_path), *flags])
 
 
 def test_a_student_id_is_a_short_safe_file_name():
-    from grader.grade import MAX_NAME, student_name
+    from grader.boundary.submissions import MAX_NAME, student_name
     long = student_name("/s/" + "a" * 250 + ".py")
     assert len(long) <= MAX_NAME and long != student_name("/s/" + "a" * 249 + "b.py")
     assert student_name("/s/\udcff\x1b[2J.py") == "___2J"
@@ -647,7 +672,7 @@ def test_a_student_id_is_a_short_safe_file_name():
 
 
 def test_the_trusted_code_is_verified_before_every_start(tmp_path, monkeypatch):
-    from grader import grade
+    from grader.trusted import client as grade
     code = tmp_path / "code"
     (code / "__pycache__").mkdir(parents=True)
     (code / "stage.py").write_text("x = 1\n")
@@ -662,7 +687,7 @@ def test_the_trusted_code_is_verified_before_every_start(tmp_path, monkeypatch):
                    lambda: (code / "stage.py").write_text("x = 2\n")):
         change()
         assert grade.code_fingerprint(files) != fingerprint
-    stage = grade.TrustedStage({}, None, (files, fingerprint))
+    stage = grade.TrustedStage({}, (files, fingerprint))
     with pytest.raises(grade.GraderChanged):
         stage.start()
 
@@ -703,27 +728,35 @@ def homework_written_many_ways():
     }
 
 
-def canonical_of(config):
+def canonical_of(config, homework=HOMEWORK):
     import keras
-    from grader.checks import canonical_network, rebuild
-    model, _ = rebuild(model_config.with_keras_names(config), keras)  # as the grader reads it
-    return canonical_network(model, keras)
+    from grader.trusted import trusted_stage
+    from grader.trusted.models import rebuild
+    model, compile_config = rebuild(model_config.with_keras_names(config), keras)  # as read
+    return trusted_stage.canonical_of(model, compile_config, keras, homework)
+
+
+def trained(canonical, homework, inputs):
+    """(the model, its test scores) after the grader's training of `canonical`."""
+    import keras
+    from grader.trusted.trusted_stage import compiled_network
+    model = compiled_network(canonical, keras, homework)
+    model.fit(inputs["x_train"], inputs["y_train"], batch_size=32, epochs=1, verbose=0)
+    return model, model.predict(inputs["x_test"], verbose=0)
 
 
 def test_the_same_network_however_written_is_one_canonical_network_trained_alike():
     import keras
     import numpy as np
-    from grader.checks import describe_network, network_key, rebuild_canonical
-    from grader.trusted_stage import train_and_predict
+    from grader.trusted.canonical import describe_network, network_key
+    from grader.trusted.trusted_stage import train_and_predict
 
-    inputs, settings = tiny_training()
+    inputs, homework = tiny_training()
     predictions, hashes = {}, {}
     for way, config in homework_written_many_ways().items():
         canonical = canonical_of(config)
         hashes[way] = network_key(canonical)
-        keras.backend.clear_session()
-        keras.utils.set_random_seed(1)
-        predictions[way] = train_and_predict(rebuild_canonical(canonical, keras), settings, inputs)
+        predictions[way] = train_and_predict(canonical, keras, homework, inputs)
     assert len(set(hashes.values())) == 1, hashes
     assert describe_network(canonical) == \
         "Dense 3000 sigmoid > Dense 2000 sigmoid > Dense 10 softmax"
@@ -734,7 +767,7 @@ def test_the_same_network_however_written_is_one_canonical_network_trained_alike
 def test_networks_that_really_differ_stay_distinct():
     import keras
     from keras import layers
-    from grader.checks import describe_network, network_key
+    from grader.trusted.canonical import describe_network, network_key
 
     def network(*hidden):
         model = keras.Sequential([keras.Input((spec.INPUT_SIZE,)), *hidden,
@@ -776,7 +809,7 @@ def homework_variant(*hidden, input_dtype=None, out=None):
 
 def test_no_op_layers_and_flags_are_normalised_away():
     from keras import layers, regularizers
-    from grader.checks import network_key
+    from grader.trusted.canonical import network_key
     homework = network_key(canonical_of(homework_variant(
         layers.Dense(3000, activation="sigmoid"), layers.Dense(2000, activation="sigmoid"))))
     for variant in (
@@ -798,8 +831,7 @@ def test_dtypes_and_trainable_flags_are_part_of_the_network_and_fail_a_check():
     import keras
     import numpy as np
     from keras import layers
-    from grader.checks import describe_network, network_key, rebuild_canonical
-    from grader.trusted_stage import train_and_predict
+    from grader.trusted.canonical import describe_network, network_key, rebuild_canonical
 
     def hidden(first_dtype=None, trainable=True):
         return [layers.Dense(3000, activation="sigmoid", trainable=trainable,
@@ -820,26 +852,26 @@ def test_dtypes_and_trainable_flags_are_part_of_the_network_and_fail_a_check():
     assert len(set(keys.values())) == len(variants), keys
     reasons = {name: checked(config) for name, config in variants.items()}
     assert all(passed for passed, _ in reasons["homework"].values())
-    assert reasons["integer input"][spec.Check.INPUT] == (
+    assert reasons["integer input"][CHECK["input"]] == (
         False, "input shape (None, 3072), dtype int32")
-    assert reasons["bfloat16 activation"][spec.Check.UNITS] == (
+    assert reasons["bfloat16 activation"][CHECK["dense_units"]] == (
         False, "Dense units [3000, 2000, 10]; not float32 and trainable: Activation: dtype "
                "bfloat16")
-    assert "Dense 1: dtype mixed_bfloat16" in reasons["mixed_bfloat16 Dense"][spec.Check.UNITS][1]
-    assert "Dense 1: not trainable" in reasons["frozen Dense"][spec.Check.UNITS][1]
+    assert "Dense 1: dtype mixed_bfloat16" in reasons["mixed_bfloat16 Dense"][CHECK["dense_units"]][1]
+    assert "Dense 1: not trainable" in reasons["frozen Dense"][CHECK["dense_units"]][1]
     for name in variants:
         if name != "homework":
             assert not all(passed for passed, _ in reasons[name].values()), name
     assert describe_network(canonical_of(variants["integer input"])).startswith("input int32 > ")
     # Trained, each is the network it is: scaled pixels through an integer input are zeros.
-    inputs, settings = tiny_training()
+    inputs, homework = tiny_training()
     predictions, frozen_kept = {}, None
     for name in ("homework", "integer input", "frozen Dense"):
+        canonical = canonical_of(variants[name])
         keras.backend.clear_session()
         keras.utils.set_random_seed(1)
-        model = rebuild_canonical(canonical_of(variants[name]), keras)
-        first = model.layers[0].get_weights()[0].copy()
-        predictions[name] = train_and_predict(model, settings, inputs)
+        first = rebuild_canonical(canonical, keras).layers[0].get_weights()[0].copy()
+        model, predictions[name] = trained(canonical, homework, inputs)
         if name == "frozen Dense":
             frozen_kept = np.array_equal(first, model.layers[0].get_weights()[0])
     assert not np.allclose(predictions["homework"], predictions["integer input"])
@@ -848,13 +880,17 @@ def test_dtypes_and_trainable_flags_are_part_of_the_network_and_fail_a_check():
 
 
 def test_reports_label_networks_but_the_key_is_the_whole_description():
-    from grader import report
+    from grader.reports import class_report as report
     key = "ab" * 32
-    assert report.valid_network({"sha256": key, "description": "Dense 10 softmax"}) == {
-        "sha256": key, "hash": key[:12], "description": "Dense 10 softmax"}
-    for bad in ({"hash": key[:12], "description": "x"}, {"sha256": key[:12], "description": "x"},
-                {"sha256": "zz" * 32, "description": "x"}, {"sha256": key}):
-        assert report.valid_network(bad) is None, bad
+    sizes = {"parameters": 110, "flops": 200}
+    assert results.valid_network({"sha256": key, "description": "Dense 10 softmax", **sizes}) \
+        == {"sha256": key, "hash": key[:12], "description": "Dense 10 softmax", **sizes}
+    for bad in ({"hash": key[:12], "description": "x", **sizes},
+                {"sha256": key[:12], "description": "x", **sizes},
+                {"sha256": "zz" * 32, "description": "x", **sizes}, {"sha256": key, **sizes},
+                {"sha256": key, "description": "x"},
+                {"sha256": key, "description": "x", "parameters": -1, "flops": 2}):
+        assert results.valid_network(bad) is None, bad
     rows = [{"student": name, "score": 1.0, "tests": [], "network": {
         "sha256": digit * 64, "hash": "c0111de0c0de", "description": "x"}, "accuracy": value}
         for name, digit, value in (("kim", "1", 0.3), ("lee", "2", 0.1))]
@@ -865,41 +901,44 @@ def test_reports_label_networks_but_the_key_is_the_whole_description():
 
 
 def test_the_trainings_cache_keeps_only_what_matches(tmp_path):
-    from grader.trainings import Trainings
+    from grader.trusted.trainings import Trainings
     settings = cache_settings(tmp_path)
     data = tmp_path / "data.npz"
     first = Trainings(settings, str(tmp_path / "cache"))
-    assert first.claim("a" * 12, "CPU") is None  # nobody has trained it: this caller does
-    first.publish("a" * 12, "CPU", {"accuracy": 0.25, "train_seconds": 3.0, "error": None})
-    assert first.claim("a" * 12, "CPU")["source"] == "another submission"
+    assert first.cached("a" * 64, "CPU") is None  # nobody has trained it
+    first.store("a" * 64, "CPU", {"accuracy": 0.25, "train_seconds": 3.0, "error": None})
     again = Trainings(settings, str(tmp_path / "cache"))
-    assert again.claim("a" * 12, "CPU") == {"accuracy": 0.25, "train_seconds": 3.0,
-                                            "error": None, "source": "the cache"}
-    assert again.claim("a" * 12, "GPU") is None  # another device: other numbers
+    assert again.cached("a" * 64, "CPU") == {"accuracy": 0.25, "train_seconds": 3.0,
+                                             "error": None}
+    assert again.cached("a" * 64, "GPU") is None  # another device: other numbers
     for changed in ({"epochs": 2}, {"train_size": 500}, {"seed": 2}, {"scale": True}):
-        assert Trainings(dict(settings, **changed), str(tmp_path / "cache")).claim(
-            "a" * 12, "CPU") is None, changed
+        recipe = dict(settings["recipe"], **changed)
+        assert Trainings(dict(settings, recipe=recipe), str(tmp_path / "cache")).cached(
+            "a" * 64, "CPU") is None, changed
+    assert Trainings(dict(settings, homework="cnn"), str(tmp_path / "cache")).cached(
+        "a" * 64, "CPU") is None
     data.write_bytes(b"other data")
-    assert Trainings(settings, str(tmp_path / "cache")).claim("a" * 12, "CPU") is None
+    assert Trainings(settings, str(tmp_path / "cache")).cached("a" * 64, "CPU") is None
     data.write_bytes(b"the data")
     (entry,) = (tmp_path / "cache").glob("*.json")
     for damage in ("", "{", '{"key": {}, "accuracy": 0.99}', json.dumps(
             dict(json.loads(entry.read_text()), accuracy=7.0))):
         saved = entry.read_text()
         entry.write_text(damage)
-        assert Trainings(settings, str(tmp_path / "cache")).claim("a" * 12, "CPU") is None
+        assert Trainings(settings, str(tmp_path / "cache")).cached("a" * 64, "CPU") is None
         entry.write_text(saved)
-    within_a_run = Trainings(settings, None)  # no cache: shared within the run only
-    assert within_a_run.claim("b" * 12, "CPU") is None
-    within_a_run.publish("b" * 12, "CPU", {"accuracy": 0.5, "train_seconds": 1.0, "error": None})
-    assert within_a_run.claim("b" * 12, "CPU")["accuracy"] == 0.5
+    no_cache = Trainings(settings, None)  # kept nowhere: every network trained
+    no_cache.store("b" * 64, "CPU", {"accuracy": 0.5, "train_seconds": 1.0, "error": None})
+    assert no_cache.cached("b" * 64, "CPU") is None
 
 
 def cache_settings(tmp_path):
     data = tmp_path / "data.npz"
     data.write_bytes(b"the data")
-    return {"seed": 1, "epochs": 1, "batch_size": 100, "train_size": None, "scale": False,
-            "threads": 1, "optimizer": "sgd", "data": str(data)}
+    return {"homework": "mlp", "recipe": {"seed": 1, "epochs": 1, "batch_size": 100,
+                                          "train_size": None, "scale": False,
+                                          "optimizer": "sgd"},
+            "threads": 1, "data_source": str(data)}
 
 
 NETWORK = "c0ffee" * 10 + "beef"  # a network's key: the SHA-256 of its description
@@ -907,31 +946,30 @@ NETWORK = "c0ffee" * 10 + "beef"  # a network's key: the SHA-256 of its descript
 
 def forged_entry(cache, settings):
     """What the grader would write for NETWORK, with an accuracy it never measured."""
-    from grader.trainings import Trainings
+    from grader.trusted.trainings import Trainings
     honest = Trainings(settings, str(cache))
-    honest.claim(NETWORK, "CPU")
-    honest.publish(NETWORK, "CPU", {"accuracy": 0.25, "train_seconds": 3.0, "error": None})
+    honest.store(NETWORK, "CPU", {"accuracy": 0.25, "train_seconds": 3.0, "error": None})
     (entry,) = cache.glob("*.json")
     forged = dict(json.loads(entry.read_text()), accuracy=0.99)
     return entry, json.dumps(forged)
 
 
 def test_a_cache_folder_others_may_open_or_a_link_is_not_used(tmp_path, capsys):
-    from grader.trainings import Trainings
+    from grader.trusted.trainings import Trainings
     settings = cache_settings(tmp_path)
     cache = tmp_path / "cache"
     entry, forged = forged_entry(cache, settings)
     entry.write_text(forged)
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700  # made closed to others
-    assert Trainings(settings, str(cache)).claim(NETWORK, "CPU")["accuracy"] == 0.99  # its own
+    assert Trainings(settings, str(cache)).cached(NETWORK, "CPU")["accuracy"] == 0.99  # its own
     capsys.readouterr()
     os.chmod(cache, 0o777)  # as a stage that was root could make it, then wrote its entry
     opened = Trainings(settings, str(cache))
-    assert opened.folder is None and opened.claim(NETWORK, "CPU") is None  # trained again
+    assert opened.folder is None and opened.cached(NETWORK, "CPU") is None  # trained again
     warning = capsys.readouterr().out
     assert warning.count("\n") == 1 and "is not used (other users may open it (mode 0777))" \
         in warning
-    opened.publish(NETWORK, "CPU", {"accuracy": 0.25, "train_seconds": 3.0, "error": None})
+    opened.store(NETWORK, "CPU", {"accuracy": 0.25, "train_seconds": 3.0, "error": None})
     assert entry.read_text() == forged  # nothing written there either
     os.chmod(cache, 0o700)
     os.chown(cache, 12345, 12345)  # another user's folder
@@ -944,7 +982,7 @@ def test_a_cache_folder_others_may_open_or_a_link_is_not_used(tmp_path, capsys):
 
 
 def test_a_cache_entry_is_read_only_when_it_is_a_plain_small_file_of_the_grader(tmp_path):
-    from grader.trainings import MAX_ENTRY_BYTES, Trainings
+    from grader.trusted.trainings import MAX_ENTRY_BYTES, Trainings
     settings = cache_settings(tmp_path)
     cache = tmp_path / "cache"
     entry, forged = forged_entry(cache, settings)
@@ -952,13 +990,13 @@ def test_a_cache_entry_is_read_only_when_it_is_a_plain_small_file_of_the_grader(
     elsewhere.write_text(forged)
 
     def claim_within_a_minute():
-        """claim() in a thread: a cache read that would wait forever fails the test instead."""
+        """cached() in a thread: a cache read that would wait forever fails the test instead."""
         outcome = []
         worker = threading.Thread(target=lambda: outcome.append(
-            Trainings(settings, str(cache)).claim(NETWORK, "CPU")), daemon=True)
+            Trainings(settings, str(cache)).cached(NETWORK, "CPU")), daemon=True)
         worker.start()
         worker.join(60)
-        assert not worker.is_alive(), "claim() waits on the cache entry"
+        assert not worker.is_alive(), "cached() waits on the cache entry"
         return outcome[0]
 
     entry.unlink()
@@ -980,9 +1018,9 @@ def test_a_cache_entry_is_read_only_when_it_is_a_plain_small_file_of_the_grader(
     assert claim_within_a_minute()["accuracy"] == 0.99  # the grader's own file: trusted
 
 
-def test_the_cache_is_read_outside_the_lock_other_networks_wait_for(tmp_path):
-    """A worker reading a slow cache entry holds up no worker of another network."""
-    from grader import trainings
+def test_the_cache_is_read_outside_any_lock_the_workers_share(tmp_path):
+    """A worker reading a slow cache entry holds up no other worker."""
+    from grader.trusted import trainings
     settings = cache_settings(tmp_path)
     kept = trainings.Trainings(settings, str(tmp_path / "cache"))
     reading, release = threading.Event(), threading.Event()
@@ -995,10 +1033,11 @@ def test_the_cache_is_read_outside_the_lock_other_networks_wait_for(tmp_path):
         return original(network, device)
 
     kept._read = slow_read
-    worker = threading.Thread(target=kept.claim, args=("slow", "CPU"), daemon=True)
+    worker = threading.Thread(target=kept.cached, args=("slow", "CPU"), daemon=True)
     worker.start()
     reading.wait()
-    assert kept.claim("other", "CPU") is None  # not waiting for the slow read
+    assert kept.cached("other", "CPU") is None  # not waiting for the slow read
+    kept.store("other", "CPU", {"accuracy": 0.5, "train_seconds": 1.0, "error": None})
     release.set()
     worker.join()
 
@@ -1008,7 +1047,7 @@ def test_what_a_stage_user_leaves_where_anyone_may_write_is_removed_however_deep
         pytest.skip(f"no unprivileged stage user here: {sandbox.user_problem()}")
     folder = tmp_path / "stage"
     owner = sandbox.stage_owner()
-    sandbox.prepare_folder(str(folder), b"", owner)
+    sandbox.prepare_folder(str(folder), b"", owner, HOMEWORK.submission_name)
     os.chmod(tmp_path, 0o755)
     sticky = tempfile.mkdtemp(prefix="nnlab-sticky-")  # root's, as /tmp/.X11-unix
     os.chmod(sticky, 0o1777)
@@ -1025,13 +1064,13 @@ def test_what_a_stage_user_leaves_where_anyone_may_write_is_removed_however_deep
     run = launch_confined(code, {"user": list(owner)}, str(folder))  # no Landlock: /tmp writable
     assert run.returncode == 0, run.stderr
     assert os.path.exists(f"/tmp/left-by-{owner[0]}") and os.listdir(sticky)
-    sandbox.remove_files_of(owner[0], spare=str(folder))
+    scratch.remove_files_of(owner[0], spare=str(folder))
     try:
         assert not os.path.exists(f"/tmp/left-by-{owner[0]}")
         assert not os.path.exists(f"/tmp/left-dir-{owner[0]}") and os.path.exists("/etc/passwd")
         assert os.listdir(sticky) == []
         assert sorted(os.listdir(folder)) == sorted(  # its own folder is the grader's to read
-            [sandbox.SUBMISSION_NAME, sandbox.MODEL_FILE, sandbox.STATUS_FILE])
+            [HOMEWORK.submission_name, sandbox.MODEL_FILE, sandbox.STATUS_FILE])
         assert not [name for name in os.listdir("/tmp") if name.startswith(".grader-removing-")]
     finally:
         shutil.rmtree(sticky, ignore_errors=True)
@@ -1040,13 +1079,13 @@ def test_what_a_stage_user_leaves_where_anyone_may_write_is_removed_however_deep
 def test_a_folder_too_deep_or_too_full_counts_as_over_its_limit(tmp_path):
     deep = tmp_path / "deep"
     path = deep
-    for _ in range(sandbox.MAX_FOLDER_DEPTH + 1):
+    for _ in range(processes.MAX_FOLDER_DEPTH + 1):
         path = path / "d"
     path.mkdir(parents=True)
-    assert sandbox.folder_bytes(str(deep)) == float("inf")
+    assert processes.folder_bytes(str(deep)) == float("inf")
     (tmp_path / "shallow" / "d").mkdir(parents=True)
-    assert sandbox.folder_bytes(str(tmp_path / "shallow")) == 4096
-    sandbox.remove_folder(str(deep))  # removed however deep
+    assert processes.folder_bytes(str(tmp_path / "shallow")) == 4096
+    scratch.remove_folder(str(deep))  # removed however deep
     assert not deep.exists()
 
 
@@ -1061,7 +1100,7 @@ def stage_parent():
     folder = tempfile.mkdtemp(prefix="grade-test-")
     os.chmod(folder, 0o711)
     yield folder
-    sandbox.remove_folder(folder)
+    scratch.remove_folder(folder)
 
 
 def stage_in(mode, parent, code):
@@ -1073,17 +1112,17 @@ def stage_in(mode, parent, code):
         pytest.skip(f"no {mode} sandbox here: {problem}")
     folder = os.path.join(parent, mode)
     owner = sandbox.new_stage_owner()
-    sandbox.prepare_folder(folder, code.encode(), owner)
+    sandbox.prepare_folder(folder, code.encode(), owner, sandbox.PROBE_NAME)
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": folder}
-    command = sandbox.stage_command(mode, folder, 2000, 60, env, owner)
+    command = sandbox.stage_command(mode, folder, None, 2000, 60, env, owner)
     if mode == "bwrap":
-        command[-4:] = [sys.executable, "-I", "/work/" + sandbox.SUBMISSION_NAME]
-        run = sandbox.run_limited(command, folder, {"PATH": env["PATH"]}, 60, user=owner)
+        command[-3:] = [sys.executable, "-I", "/work/" + sandbox.PROBE_NAME]
+        run = processes.run_limited(command, folder, {"PATH": env["PATH"]}, 60, user=owner)
     else:
-        command[-4:] = [sys.executable, "-I", sandbox.SUBMISSION_NAME]
-        run = sandbox.run_limited(command, folder, env, 60)
+        command[-3:] = [sys.executable, "-I", sandbox.PROBE_NAME]
+        run = processes.run_limited(command, folder, env, 60)
     if owner:
-        sandbox.remove_files_of(owner[0], spare=folder)
+        scratch.remove_files_of(owner[0], spare=folder)
     return run
 
 
@@ -1096,7 +1135,7 @@ def other_user():
 
 CHANGE_ROOTS_FILES = """
 import os, shutil, sys
-targets = [{target!r}, sys.executable, os.path.abspath("Train_NN_cifar.py")]
+targets = [{target!r}, sys.executable, os.path.abspath("submission.py")]
 print("uid", os.getuid(), os.geteuid())
 for target in targets:
     for what, change in (("chmod", lambda: os.chmod(target, 0o777)),
@@ -1204,7 +1243,7 @@ def test_a_grader_that_is_not_root_gives_landlock_stages_no_network(stage_parent
         pytest.skip(f"no Landlock here: {sandbox.landlock_problem()}")
     grader = other_user()
     folder = os.path.join(stage_parent, "stage")
-    sandbox.prepare_folder(folder, b"", grader)  # the grader's user's folder
+    sandbox.prepare_folder(folder, b"", grader, HOMEWORK.submission_name)  # the grader's user's folder
     confinement = {"namespaces": {"network": True}, "drop_capabilities": True,
                    "landlock": sandbox.landlock_rules(folder)}
     for one_process in (False, True):
@@ -1229,7 +1268,7 @@ def test_network_namespaces_alone_keep_a_stage_off_the_network(stage_parent):
         pytest.skip(f"no namespaces here: {sandbox.namespaces_problem() or sandbox.user_problem()}")
     owner = sandbox.stage_owner()
     folder = os.path.join(stage_parent, "stage")
-    sandbox.prepare_folder(folder, b"", owner)
+    sandbox.prepare_folder(folder, b"", owner, HOMEWORK.submission_name)
     listeners = Listeners()
     try:
         run = launch_confined(reach_listeners_code(listeners),
@@ -1286,7 +1325,7 @@ def test_no_stage_takes_hidden_disk_space_or_signals_the_grader_by_sigio(
         if sandbox.seccomp_problem():
             pytest.skip(f"no seccomp filter here: {sandbox.seccomp_problem()}")
         folder = os.path.join(stage_parent, "stage")
-        sandbox.prepare_folder(folder, b"")
+        sandbox.prepare_folder(folder, b"", None, HOMEWORK.submission_name)
         run = launch_confined(code, {}, folder)
         output, returncode = run.stdout + run.stderr, run.returncode
     assert returncode == 0, output
@@ -1299,7 +1338,7 @@ def test_a_hidden_disk_space_or_sigio_without_the_filter_would_have_worked(
         stage_parent, signals_received):
     """The same code with no filter, as the grader's own user: what the filter stops is real."""
     folder = os.path.join(stage_parent, "stage")
-    sandbox.prepare_folder(folder, b"")
+    sandbox.prepare_folder(folder, b"", None, HOMEWORK.submission_name)
     code = HIDDEN_DISK_AND_SIGIO.format(grader=os.getpid()).replace("2**30", "2**20").replace(
         '("F_SETOWN", "F_SETOWN_EX", "FIOSETOWN")', '("F_SETOWN",)')  # SIGUSR2, and only once
     run = launch_confined(code, {}, folder, one_process=False)
@@ -1323,7 +1362,7 @@ def test_a_mount_namespace_hides_the_graders_files_and_keeps_what_the_stage_need
                 file.write("secret of the instructor")
             os.chmod(os.path.join(secrets_folder, name), 0o644)
         folder = os.path.join(secrets_folder, "grade-x", "stage")  # the stage's, inside
-        sandbox.prepare_folder(folder, b"", owner)
+        sandbox.prepare_folder(folder, b"", owner, HOMEWORK.submission_name)
         shared = tempfile.mkdtemp(prefix="nnlab-shared-")
         os.chmod(shared, 0o755)
         open(os.path.join(shared, "machine.txt"), "w").close()
@@ -1353,4 +1392,4 @@ def test_a_mount_namespace_hides_the_graders_files_and_keeps_what_the_stage_need
             owner[0]
         shutil.rmtree(shared)
     finally:
-        sandbox.remove_folder(secrets_folder)
+        scratch.remove_folder(secrets_folder)

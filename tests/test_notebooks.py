@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import REPO_ROOT, assert_clean_failure, generated_arrays, write_npz
-from grader.notebooks import NotANotebook, notebook_code
+from grader.boundary.notebooks import NotANotebook, notebook_code
 
 SAMPLES = os.path.join(REPO_ROOT, "tests", "homework_samples")
 
@@ -111,7 +111,7 @@ def graded_notebooks(tmp_path_factory):
 def test_a_colab_notebook_scores_as_its_py(graded_notebooks):
     rows, _ = graded_notebooks
     notebook, script = rows["as_colab"], rows["as_py"]
-    assert notebook["score"] == script["score"] and all(passed for _, passed, _ in notebook["checks"])
+    assert notebook["score"] == script["score"] and all(check[1] for check in notebook["checks"])
     assert notebook["checks"] == script["checks"] and notebook["accuracy"] == script["accuracy"]
     assert any("IPython-only lines left out: !pip install tensorflow" in problem
                for problem in notebook["problems"])
@@ -121,7 +121,7 @@ def test_a_file_cell_does_not_replace_the_notebooks_nn_model(graded_notebooks):
     rows, _ = graded_notebooks
     notebook, script = rows["file_cell_after"], rows["as_py"]
     assert notebook["score"] == script["score"] and notebook["accuracy"] == script["accuracy"]
-    assert all(passed for _, passed, _ in notebook["checks"])
+    assert all(check[1] for check in notebook["checks"])
     assert any("%%file answer.py (the whole cell)" in problem
                for problem in rows["file_cell_after"]["problems"])
 

@@ -173,14 +173,19 @@ def compiled_network(canonical, keras, homework):
     return model
 
 
-def train(canonical, keras, homework, inputs):
-    """Train the canonical network by the homework's recipe; its accuracy on the test images."""
+def train_and_predict(canonical, keras, homework, inputs):
+    """Train the canonical network by the homework's recipe: its test images' class scores."""
     model = compiled_network(canonical, keras, homework)
-    start_time = time.perf_counter()
     recipe = homework.recipe
     model.fit(inputs["x_train"], inputs["y_train"], batch_size=recipe.batch_size,
               epochs=recipe.epochs, verbose=2)
-    probabilities = model.predict(inputs["x_test"], batch_size=recipe.batch_size, verbose=0)
+    return model.predict(inputs["x_test"], batch_size=recipe.batch_size, verbose=0)
+
+
+def train(canonical, keras, homework, inputs):
+    """Train the canonical network by the homework's recipe; its accuracy on the test images."""
+    start_time = time.perf_counter()
+    probabilities = train_and_predict(canonical, keras, homework, inputs)
     if not np.all(np.isfinite(probabilities)):
         report(error="training diverged: the network's outputs are no longer finite numbers")
         return

@@ -9,7 +9,7 @@ import sys
 
 from tensorflow import keras
 
-TARGETS = ["@REPO@/grader/launcher.py", "@SITE@/keras/__init__.py", os.path.realpath(sys.executable)]
+TARGETS = ["@REPO@/grader/sandboxed/launcher.py", "@SITE@/keras/__init__.py", os.path.realpath(sys.executable)]
 
 
 def attempt(what, change):

@@ -1,0 +1,11 @@
+"""A network of more than a billion weights: refused from its config, never built."""
+import keras
+from keras import layers
+
+
+def CNN_model():
+    model = keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(64, 3, padding="same"),
+                              layers.Flatten(), layers.Dense(19000, activation="relu"),
+                              layers.Dense(10, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
