@@ -11,7 +11,9 @@ import re
 from nnlab.quiet_tensorflow import import_tensorflow
 
 DEVICE = re.compile(r"device:(CPU|GPU):(\d+)", re.IGNORECASE)
-WORK = ("Conv2D", "MatMul", "_FusedConv2D", "_FusedMatMul")  # the operations that cost
+# The operations that do the work (TensorFlow fuses a convolution or a product into the ReLU
+# after it, which keeps the ReLU's name)
+WORK = ("Conv2D", "MatMul", "Relu", "MaxPool", "Softmax")
 
 
 def describe(device_name):
@@ -35,14 +37,15 @@ def keras_device(model):
 
 
 def tf1_device(session, fetch, feed):
-    """Where the convolutions and matrix products of `fetch` run: one traced run of it on
-    the first row of each array of `feed` (tf.compat.v1 graph mode)."""
+    """Where the convolutions and matrix products of `fetch` run: one run of it on the first
+    row of each array of `feed`, traced by TensorFlow's executor (tf.compat.v1 graph mode; the
+    software trace needs no GPU profiling library)."""
     tf = import_tensorflow().compat.v1
     small_feed = {placeholder: value[:1] if hasattr(value, "__len__") else value
                   for placeholder, value in feed.items()}
     metadata = tf.RunMetadata()
     session.run(fetch, feed_dict=small_feed, run_metadata=metadata,
-                options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE))
+                options=tf.RunOptions(trace_level=tf.RunOptions.SOFTWARE_TRACE))
     operations = {operation.name: operation.type for operation in session.graph.get_operations()}
     used = [device.device for device in metadata.step_stats.dev_stats
             if any(operations.get(node.node_name) in WORK for node in device.node_stats)] or \

@@ -38,6 +38,14 @@ def build(keep_prob=None):
     return x_in, y_in, keep, accuracy, train
 
 
+def train_steps(sess, graph, x_train, y_train, steps):
+    """The course's schedule on the generated data: batches of 100 in order, keep_prob 0.5."""
+    x_in, y_in, keep_prob, _, train = graph
+    for step in range(steps):
+        batch = slice(step % 6 * 100, step % 6 * 100 + 100)
+        sess.run(train, {x_in: x_train[batch], y_in: y_train[batch], keep_prob: 0.5})
+
+
 def small_data(seed=0):
     x_train, y_train, x_test, y_test = generated_arrays((28, 28), seed=seed)
     return (datasets.flat_images(x_train), datasets.one_hot(y_train),
@@ -111,11 +119,9 @@ def test_the_2019_test_style_numpy_arrays_and_a_plain_one(tmp_path):
     checkpoint = str(tmp_path / "m.ckpt")
     with tf.Graph().as_default(), tf.Session() as sess:
         tf.set_random_seed(2)
-        x_in, y_in, keep_prob, accuracy, train = build()
+        graph = x_in, y_in, keep_prob, accuracy, _ = build()
         sess.run(tf.global_variables_initializer())
-        for step in range(30):
-            batch = slice(step % 6 * 100, step % 6 * 100 + 100)
-            sess.run(train, {x_in: x_train[batch], y_in: y_train[batch], keep_prob: 0.5})
+        train_steps(sess, graph, x_train, y_train, 30)
         fed = sess.run(accuracy, {x_in: x_test, y_in: y_test, keep_prob: 1.0})
         tf.train.Saver().save(sess, checkpoint)
     with tf.Graph().as_default(), tf.Session() as sess:
@@ -130,12 +136,10 @@ def test_training_on_generated_data_learns():
     x_train, y_train, x_test, y_test = small_data()
     with tf.Graph().as_default(), tf.Session() as sess:
         tf.set_random_seed(3)
-        x_in, y_in, keep_prob, accuracy, train = build()
+        graph = x_in, y_in, keep_prob, accuracy, _ = build()
         sess.run(tf.global_variables_initializer())
         before = sess.run(accuracy, {x_in: x_test, y_in: y_test, keep_prob: 1.0})
-        for step in range(60):
-            batch = slice(step % 6 * 100, step % 6 * 100 + 100)
-            sess.run(train, {x_in: x_train[batch], y_in: y_train[batch], keep_prob: 0.5})
+        train_steps(sess, graph, x_train, y_train, 60)
         after = sess.run(accuracy, {x_in: x_test, y_in: y_test, keep_prob: 1.0})
     assert before < 0.3 and after > 0.9
 
