@@ -14,7 +14,7 @@ import os
 import statistics
 import tempfile
 
-from timing import PYTHON, alternate, data_file, print_ratio, run_seconds
+from timing import PYTHON, alternate, data_file, print_ratio
 
 
 def main():
@@ -34,9 +34,11 @@ def main():
         env = dict(os.environ, MPLBACKEND="Agg")  # the picture is written, no window waits
         times = alternate(commands, args.repeats, env)
         print_ratio(times, "Train_CNN.py", "bare TF1", limit=1.15)
-        help_times = [run_seconds([PYTHON, "mnist/Train_CNN.py", "--help"]) for _ in range(5)]
-        print(f"python mnist/Train_CNN.py --help: median {statistics.median(help_times):.3f} s "
-              "(limit 0.5 s)")
+        helps = alternate({script: [PYTHON, f"mnist/{script}", "--help"]
+                           for script in ("Train_CNN.py", "Train_NN.py")}, 5)
+        cnn, mlp = (statistics.median(helps[script]) for script in ("Train_CNN.py", "Train_NN.py"))
+        print(f"python mnist/Train_CNN.py --help: median {cnn:.3f} s (limit 0.5 s; "
+              f"Train_NN.py --help {mlp:.3f} s in the same rounds)")
 
 
 if __name__ == "__main__":
