@@ -54,7 +54,7 @@ EXPERIMENTS = [
       "--hidden-units", "300", "--steps", "6000", "--shuffle"], ["--steps", "600"], False),
     ("course softmax on Fashion-MNIST", TF1, ["--dataset", "fashion_mnist"], ["--steps", "300"],
      False),
-    ("convolutional network (lecture 4: 10,000 steps, keep_prob 0.5)", TF1_CNN, [],
+    ("convolutional network (lecture 4, keep_prob 0.5)", TF1_CNN, [],
      ["--steps", "200"], False),
     ("convolutional network on Fashion-MNIST", TF1_CNN, ["--dataset", "fashion_mnist"],
      ["--steps", "200"], False),
@@ -175,7 +175,7 @@ def main(argv=None):
     table += [f"| {name} | `{command}` | failed: {why.replace('|', '/')} | – | – |"
               for name, command, why in failures]
     with open(os.path.join(args.out, "experiments.md"), "w") as file:
-        file.write(f"# The lecture's experiments{' (--quick)' if args.quick else ''}\n\n"
+        file.write(f"# The lectures' experiments{' (--quick)' if args.quick else ''}\n\n"
                    f"Written by `python mnist/run_experiments.py{' --quick' if args.quick else ''}"
                    f"{' --all' if args.all else ''}`; each command was followed by its test "
                    "script, whose accuracies these are.\n\n" + "\n".join(table) + "\n")

@@ -219,7 +219,7 @@ def experiments(rows, curves, quick=False):
     for position, value in enumerate(tests):
         bars.text(value + 0.01, position, f"{value:.1%}", va="center", fontsize=8)
     bars.set(xlim=(0, 1.1), xlabel="test accuracy",
-             title="The lecture's experiments" + (" (--quick: shortened runs)" if quick else ""))
+             title="The lectures' experiments" + (" (--quick: shortened runs)" if quick else ""))
     for name, (steps, values) in curves.items():
         lines.plot(steps, values, marker="o" if len(steps) <= 30 else None, markersize=3,
                    label=name)
