@@ -132,7 +132,7 @@ class TF1Training:
         test_count = max(len(value) for value in test_feed.values() if hasattr(value, "__len__"))
         self.log = StepAccuracyLog(self.tf, session, accuracy, test_feed, self.steps,
                                    f"test accuracy ({test_count:,} test images, no dropout)",
-                                   curves=args.pictures, logdir=args.logdir)
+                                   logdir=args.logdir)
         return self.log
 
     def notes(self):

@@ -106,17 +106,18 @@ class StepAccuracyLog:
     bar (on a terminal) and printed as a plain line "Accuracy at step N: ..." at about `lines`
     steps of the run (on a terminal too, above the bar).  At those steps, and at the end, the
     accuracy of `test_feed` (a fixed part of the test data, without dropout) is measured for
-    the curves picture, when `curves` or a `logdir` asks for it; with a `logdir`, the graph and
-    both accuracies also go to TensorBoard ("training_accuracy", "test_accuracy").
+    the curves picture, always: every run of the graph draws dropout's random numbers, even
+    with keep_prob fed 1.0, so measuring only when pictures are asked for would make
+    --no-pictures train another network.  With a `logdir`, the graph and both accuracies also
+    go to TensorBoard ("training_accuracy", "test_accuracy").
     """
 
     BATCH = "accuracy on the step's batch (dropout on)"
 
-    def __init__(self, tf, session, accuracy, test_feed, steps, test_name, curves=True,
-                 logdir=None, measure_every=10, lines=10):
+    def __init__(self, tf, session, accuracy, test_feed, steps, test_name, logdir=None,
+                 measure_every=10, lines=10):
         self.tf, self.session, self.accuracy, self.test_feed = tf, session, accuracy, test_feed
         self.steps, self.test_name = steps, test_name
-        self.measure_test = curves or bool(logdir)
         self.say_every = measure_every * max(1, steps // (measure_every * lines))
         self.progress = StepProgress(steps, lines=0, label="accuracy on the batch")
         self.history = History()
@@ -145,7 +146,7 @@ class StepAccuracyLog:
                               f"({1000 * seconds / self.steps:.1f} ms a step)")
 
     def _test(self, step):
-        if self.measure_test and step != self.last_test:
+        if step != self.last_test:
             self.last_test = step
             accuracy = self.session.run(self.accuracy, feed_dict=self.test_feed)
             self.history.add(self.test_name, step, accuracy)
