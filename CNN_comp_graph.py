@@ -18,9 +18,6 @@ from nnlab.quiet_tensorflow import import_tensorflow_v1
 tf = import_tensorflow_v1()
 tf.disable_eager_execution()  # TensorFlow 2 runs eagerly; placeholders and Sessions need graphs
 
-size_in = 784  # 28**2
-size_out = 10  # digits 0..9
-
 
 def weight_variable(shape, name=None):
     initial = tf.truncated_normal(shape, stddev=0.1)
@@ -33,6 +30,8 @@ def bias_variable(shape, name=None):
 
 
 def CNN_comp_graph(x_in, y_in, keep_prob):
+    """The 2019 network on x_in (rows of 784 pixels) and y_in (one-hot labels): keep_prob is a
+    placeholder fed 0.5 while training, a plain 1.0 when testing."""
     y_in = tf.cast(y_in, tf.float32)  # numpy labels (a 2019-style test) may be float64
     x_image = tf.reshape(tf.cast(x_in, tf.float32), [-1, 28, 28, 1])
 
