@@ -233,9 +233,9 @@ def adadelta_keras3_default():
     def add(parser):
         parser.add_argument("--adadelta-keras3-default", action="store_true",
                             help="compile with the string 'adadelta' as the 2019 file did: in "
-                                 "Keras 3 that means learning rate 0.001 and the network barely "
-                                 "learns (default: Adadelta(learning_rate=1.0), what the string "
-                                 "meant in the course's Keras 2)")
+                                 "Keras 3 that means learning rate 0.001, and the network learns "
+                                 "far more slowly (default: Adadelta(learning_rate=1.0), what "
+                                 "the string meant in the course's Keras 2)")
     return add
 
 

@@ -225,6 +225,11 @@ def experiments(rows, curves, quick=False):
                    label=name)
     lines.set(xlabel="step", ylabel="test accuracy", ylim=(0, 1),
               title="During training (TensorFlow 1.x runs)")
+    longest = max((max(steps) for steps, _ in curves.values() if steps), default=0)
+    if longest > 3000:  # 10,000 CNN steps beside 1,000 MLP steps: each run gets its room
+        lines.set_xscale("symlog", linthresh=100)
+        lines.set_xlim(0, longest * 1.2)
+        lines.set_xlabel("step (linear to 100, then logarithmic)")
     lines.grid(alpha=0.3)
     if curves:
         lines.legend(fontsize=7)
