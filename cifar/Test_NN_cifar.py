@@ -27,13 +27,7 @@ def parse_args(argv=None):
                      cli.model_file(default_model_path("cifar_NN_model.h5"),
                                     "the model written by Train_NN_cifar.py", keras=True),
                      cli.data(("cifar10",)), cli.cifar_inputs(scale_default=None),
-                     korean_flag, cli.test_pictures(("samples", "confusion", "mistakes")))[1]
-
-
-def korean_flag(parser):
-    parser.add_argument("--korean", action="store_true",
-                        help="print the course's Korean class names (비행기, 자동차, ...); "
-                             "pictures keep the English ones")
+                     cli.korean(), cli.test_pictures(("samples", "confusion", "mistakes")))[1]
 
 
 def main(argv=None):

@@ -1,14 +1,15 @@
-"""Write Train_NN_cifar.ipynb, the handout's notebook twin, from Train_NN_cifar.py.
+"""Write the handouts' notebook twins, Train_NN_cifar.ipynb and Train_CNN_cifar.ipynb, from
+Train_NN_cifar.py and Train_CNN_cifar.py.
 
-    python cifar/make_notebook.py            # after every change to the handout
-    python cifar/make_notebook.py --check    # exit 1 if the notebook is not the .py's twin
+    python cifar/make_notebook.py            # after every change to a handout
+    python cifar/make_notebook.py --check    # exit 1 if a notebook is not its .py's twin
 
 For students who work in Jupyter or Colab: the handout's docstring as a text cell, then its
-code cut where a student would look (imports, sizes, NN_model() to implement, the training
-program, running it), with the two lines a notebook cannot run as they are: the suite's root
-is the folder above the notebook (a notebook has no __file__), and the program runs with the
-handout's default flags (a notebook's command line is the kernel's).  A test checks that the
-committed notebook is exactly what this script writes.
+code cut where a student would look (imports, sizes, NN_model() or CNN_model() to implement,
+the training program, running it), with the two lines a notebook cannot run as they are: the
+suite's root is the folder above the notebook (a notebook has no __file__), and the program
+runs with the handout's default flags (a notebook's command line is the kernel's).  A test
+checks that the committed notebooks are exactly what this script writes.
 """
 
 import argparse
@@ -19,8 +20,7 @@ import sys
 import nbformat
 
 CIFAR = os.path.dirname(os.path.abspath(__file__))
-HANDOUT = os.path.join(CIFAR, "Train_NN_cifar.py")
-NOTEBOOK = os.path.join(CIFAR, "Train_NN_cifar.ipynb")
+HANDOUTS = {"Train_NN_cifar.py": "NN_model", "Train_CNN_cifar.py": "CNN_model"}  # and what to write
 IN_A_NOTEBOOK = {
     "sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  "
     "# the suite's root":
@@ -30,14 +30,14 @@ IN_A_NOTEBOOK = {
         'quick try',
 }
 INTRODUCTION = ("Run this notebook from the suite's `cifar/` folder (Jupyter), or upload the suite "
-                "and open it there (Colab). Implement `NN_model()` in its cell, then run every "
-                "cell. Hand in this notebook, or `Train_NN_cifar.py`: the grader reads both.")
+                "and open it there (Colab). Implement `{function}()` in its cell, then run every "
+                "cell. Hand in this notebook, or `{handout}`: the grader reads both.")
 
 
 def kind(statement):
     """Which cell a top-level statement of the handout belongs in."""
     if isinstance(statement, ast.FunctionDef):
-        return "model" if statement.name == "NN_model" else "program"
+        return "model" if statement.name in HANDOUTS.values() else "program"
     if isinstance(statement, ast.If):
         return "run"
     if isinstance(statement, (ast.Assign, ast.AnnAssign)):
@@ -65,8 +65,12 @@ def cells_of(source):
     return cells
 
 
-def notebook_text():
-    with open(HANDOUT, encoding="utf-8") as file:
+def notebook_path(handout):
+    return os.path.join(CIFAR, handout.replace(".py", ".ipynb"))
+
+
+def notebook_text(handout):
+    with open(os.path.join(CIFAR, handout), encoding="utf-8") as file:
         source = file.read()
     notebook = nbformat.v4.new_notebook()
     notebook.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
@@ -74,8 +78,9 @@ def notebook_text():
                          "language_info": {"name": "python"}}
     docstring = ast.get_docstring(ast.parse(source))
     title, _, rest = docstring.partition("\n")
+    introduction = INTRODUCTION.format(function=HANDOUTS[handout], handout=handout)
     notebook.cells.append(nbformat.v4.new_markdown_cell(f"# {title}\n\n{rest.strip()}\n\n"
-                                                        f"{INTRODUCTION}"))
+                                                        f"{introduction}"))
     for kind_name, text in cells_of(source):
         notebook.cells.append(nbformat.v4.new_code_cell(text))
     for number, cell in enumerate(notebook.cells, 1):
@@ -86,19 +91,20 @@ def notebook_text():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if the notebook is not the .py's twin")
+                        help="write nothing; exit 1 if a notebook is not its .py's twin")
     args = parser.parse_args()
-    text = notebook_text()
-    if args.check:
-        with open(NOTEBOOK, encoding="utf-8") as file:
-            if file.read() != text:
-                sys.exit(f"error: {NOTEBOOK} is not Train_NN_cifar.py's twin: run "
-                         "python cifar/make_notebook.py")
-        print(f"{NOTEBOOK} is Train_NN_cifar.py's twin")
-        return
-    with open(NOTEBOOK, "w", encoding="utf-8") as file:
-        file.write(text)
-    print(f"Notebook written to {NOTEBOOK}")
+    for handout in HANDOUTS:
+        text, notebook = notebook_text(handout), notebook_path(handout)
+        if args.check:
+            with open(notebook, encoding="utf-8") as file:
+                if file.read() != text:
+                    sys.exit(f"error: {notebook} is not {handout}'s twin: run "
+                             "python cifar/make_notebook.py")
+            print(f"{notebook} is {handout}'s twin")
+            continue
+        with open(notebook, "w", encoding="utf-8") as file:
+            file.write(text)
+        print(f"Notebook written to {notebook}")
 
 
 if __name__ == "__main__":

@@ -5,11 +5,12 @@
 
 Copies what students use (the MNIST labs, the Keras labs, the homework handout with its
 viewer, self-check and test script, the suite's nnlab/ and the grader's checks that the
-self-check runs, the READMEs and requirements.txt) and nothing else: not the reference answer,
-not the tests (whose samples answer the homework), not the benchmarks, not the instructor's
-grading commands.  Then it reads every Python file of the folder and fails, naming the
-files, if one builds the homework's network (Dense layers of 3000 and 2000 units), so that a
-folder that gives the answer away is never handed out.
+self-check runs, the READMEs and requirements.txt) and nothing else: not the reference answers
+(the MLP's and the CNN's), not the tests (whose samples answer the homework), not the
+benchmarks, not the instructor's grading commands.  Then it reads every Python file of the
+folder and fails, naming the files, if one builds the MLP homework's network (Dense layers of
+3000 and 2000 units) or a convolutional network for CIFAR-10's 32 x 32 x 3 images (the CNN
+homework's answer), so that a folder that gives an answer away is never handed out.
 """
 
 import ast
@@ -17,16 +18,21 @@ import os
 import shutil
 import sys
 
+from grader import homeworks
 from grader.homeworks import mlp as spec
 from nnlab import cli
 from nnlab.paths import REPO_ROOT
 
-STUDENT_PARTS = ("NN_comp_graph.py", "README.md", "README.ko.md", "requirements.txt", "mnist",
-                 "mnist_keras", "cifar", "nnlab", "grader", "model/.gitkeep")
-INSTRUCTOR_ONLY = ("grader/reference_solution.py", "cifar/grade_homework.py",
-                   "cifar/grade_on_slurm.sh", "cifar/make_handout.py", "grader/gradescope.py",
-                   "grader/gradescope_run.py")
+STUDENT_PARTS = ("NN_comp_graph.py", "CNN_comp_graph.py", "README.md", "README.ko.md",
+                 "requirements.txt", "mnist", "mnist_keras", "cifar", "nnlab", "grader",
+                 "model/.gitkeep")
+INSTRUCTOR_ONLY = (*(homeworks.get(name).reference for name in homeworks.HOMEWORKS),
+                   "cifar/grade_homework.py", "cifar/grade_on_slurm.sh", "cifar/make_handout.py",
+                   "grader/gradescope.py", "grader/gradescope_run.py")
 LEFT_BEHIND = ("__pycache__", ".pyc", ".ipynb_checkpoints")
+CONVOLUTIONS = {"Conv2D", "Convolution2D", "SeparableConv2D", "SeparableConvolution2D",
+                "DepthwiseConv2D", "conv2d"}  # Keras' layers and tf.nn's function
+CIFAR_IMAGE = (32, 32, 3)
 
 
 def parse_args(argv=None):
@@ -94,9 +100,40 @@ def dense_units(tree):
     return units
 
 
+def called_names(tree):
+    """The names of the functions and classes a file calls: `Dense(...)`, `layers.Conv2D(...)`."""
+    return {node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+            for node in ast.walk(tree) if isinstance(node, ast.Call) and
+            isinstance(node.func, (ast.Attribute, ast.Name))}
+
+
+def names_cifar_images(tree):
+    """Whether a file writes CIFAR-10's image shape, (32, 32, 3), as a tuple or a list of
+    numbers or of names bound to them (`input_shape = (32, 32, 3)`, `(size, size, 3)`), also
+    after a batch size (`tf.reshape(x, [-1, 32, 32, 3])`)."""
+    names = constant_ints(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Tuple, ast.List)) and len(node.elts) in (3, 4):
+            values = tuple(element.value if isinstance(element, ast.Constant) else
+                           names.get(element.id) if isinstance(element, ast.Name) else None
+                           for element in node.elts[-3:])
+            if values == CIFAR_IMAGE:
+                return True
+    return False
+
+
+def answer_given(tree):
+    """Which homework's answer a file gives away, in words, or None."""
+    if set(spec.UNITS[:-1]) <= dense_units(tree):
+        return (f"builds the MLP homework's network (Dense layers of {spec.UNITS[0]} and "
+                f"{spec.UNITS[1]} units)")
+    if CONVOLUTIONS & called_names(tree) and names_cifar_images(tree):
+        return "builds a convolutional network for CIFAR-10's 32 x 32 x 3 images (the CNN homework)"
+    return None
+
+
 def answers(folder):
-    """The Python files under `folder` that build the homework's network."""
-    hidden = set(spec.UNITS[:-1])
+    """(path, what it gives away) of the Python files under `folder` that answer a homework."""
     found = []
     for root, _, names in os.walk(folder):
         for name in sorted(names):
@@ -107,8 +144,9 @@ def answers(folder):
                         tree = ast.parse(file.read())
                 except (SyntaxError, ValueError):
                     continue
-                if hidden <= dense_units(tree):
-                    found.append(os.path.relpath(path, folder))
+                given = answer_given(tree)
+                if given:
+                    found.append((os.path.relpath(path, folder), given))
     return found
 
 
@@ -121,10 +159,9 @@ def main(argv=None):
             shutil.copy2(source, target)
     found = answers(args.folder)
     if found:
-        raise SystemExit(f"error: {args.folder} gives the homework's answer away: "
-                         f"{', '.join(found)} build(s) its network (Dense layers of "
-                         f"{spec.UNITS[0]} and {spec.UNITS[1]} units); remove them before "
-                         "handing it out")
+        raise SystemExit(f"error: {args.folder} gives the homework's answer away: " +
+                         "; ".join(f"{path} {given}" for path, given in found) +
+                         "; remove them before handing it out")
     count = sum(len(names) for _, _, names in os.walk(args.folder))
     print(f"{args.folder}: {count} files, none of them builds the homework's network"
           + ("" if args.check else ": hand it out"))

@@ -51,7 +51,7 @@ def main(argv=None):
 
     # 3. Restore the trained variables and measure.
     with tf.Session() as sess:
-        restore_tf1_checkpoint(sess, tf.train.Saver(), args.model, "Train_NN.py", tf.errors)
+        restore_tf1_checkpoint(sess, tf.train.Saver(), args.model, "Train_NN.py")
         report.say(f"Measuring accuracy on {len(x_test):,} test and {len(x_train):,} training images")
         test_accuracy, predicted = sess.run([accuracy, prediction],
                                             feed_dict={x_in: x_test, y_in: y_test})

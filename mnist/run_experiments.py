@@ -1,14 +1,17 @@
-"""Rerun the lecture's experiments through the real scripts and put the results side by side.
+"""Rerun the lectures' experiments through the real scripts and put the results side by side.
 
 Machine Learning in Practice #3: the course's softmax network, the hidden layer that makes
 accuracy drop, and what changes it (random initial weights, ReLU, Adam, longer training),
-Fashion-MNIST, the Keras pair and, with --all, the CIFAR-10 homework.  Each experiment runs
+Fashion-MNIST, the Keras pair and, with --all, the CIFAR-10 homework.  #4: the convolutional
+network against them on MNIST and Fashion-MNIST, its Keras version with Adadelta as Keras 2
+and as Keras 3 read the course's "adadelta", and, with --all, the CIFAR-10 CNN homework's
+reference answer against the MLP homework's.  Each experiment runs
 the training script and then its test script, each in its own process, exactly as a
 student would type them.  Writes model/experiments.md (experiment, command, training and
 test accuracy, seconds) and model/experiments.png (the test accuracies side by side, and
 the test accuracy during training of the TensorFlow 1.x runs).
 
-    python run_experiments.py --quick         # shorter versions, a few minutes on 2 cores
+    python run_experiments.py --quick         # shorter versions, about 10 minutes on 2 cores
     python run_experiments.py                 # the lecture's settings
     python run_experiments.py --all --cifar10 ../../shared/data/cifar10.npz
 """
@@ -29,7 +32,11 @@ from nnlab.paths import MODEL_DIR, REPO_ROOT, ensure_writable_folder
 TF1 = ("mnist/Train_NN.py", "mnist/Test_NN.py", ".ckpt")
 KERAS = ("mnist_keras/Train_NN_keras.py", "mnist_keras/Test_NN_keras.py", ".h5")
 CIFAR = ("cifar/Train_NN_cifar.py", "cifar/Test_NN_cifar.py", ".h5")
+TF1_CNN = ("mnist/Train_CNN.py", "mnist/Test_CNN.py", ".ckpt")
+KERAS_CNN = ("mnist_keras/Train_CNN_keras.py", "mnist_keras/Test_CNN_keras.py", ".h5")
+CIFAR_CNN = ("cifar/Train_CNN_cifar.py", "cifar/Test_CNN_cifar.py", ".h5")
 REFERENCE = ["--solution", "grader/reference_solution.py"]
+CNN_REFERENCE = ["--solution", "grader/cnn_reference_solution.py"]
 
 # name, scripts, flags, flags for --quick (in place of the length of training), long?
 EXPERIMENTS = [
@@ -47,13 +54,23 @@ EXPERIMENTS = [
       "--hidden-units", "300", "--steps", "6000", "--shuffle"], ["--steps", "600"], False),
     ("course softmax on Fashion-MNIST", TF1, ["--dataset", "fashion_mnist"], ["--steps", "300"],
      False),
+    ("convolutional network (lecture 4, keep_prob 0.5)", TF1_CNN, [],
+     ["--steps", "200"], False),
+    ("convolutional network on Fashion-MNIST", TF1_CNN, ["--dataset", "fashion_mnist"],
+     ["--steps", "200"], False),
     ("Keras, no hidden layer (2019 default)", KERAS, [], ["--epochs", "1"], False),
     ("Keras, hidden layer", KERAS, ["--hidden"], ["--epochs", "1"], False),
+    ("Keras CNN, Adadelta learning rate 1.0 (Keras 2's 'adadelta')", KERAS_CNN, [],
+     ["--epochs", "1"], False),
+    ("Keras CNN, 'adadelta' as Keras 3 reads it (learning rate 0.001)", KERAS_CNN,
+     ["--adadelta-keras3-default"], ["--epochs", "1"], False),
     ("CIFAR-10 reference, course settings", CIFAR, REFERENCE,
      ["--epochs", "1", "--train-size", "5000"], True),
     ("CIFAR-10 reference, scaled, ReLU, Adam", CIFAR,
      REFERENCE + ["--scale", "--activation", "relu", "--optimizer", "adam", "--learning-rate",
                   "0.0001"], ["--epochs", "1", "--train-size", "5000"], True),
+    ("CIFAR-10 CNN reference (raw pixels, Adam, 20 epochs)", CIFAR_CNN, CNN_REFERENCE,
+     ["--epochs", "1", "--train-size", "5000"], True),
 ]
 ACCURACY = re.compile(r"Accuracy of trained model against (test|training) data: ([0-9.]+)")
 
@@ -61,9 +78,9 @@ ACCURACY = re.compile(r"Accuracy of trained model against (test|training) data: 
 def parse_args(argv=None):
     def flags(parser):
         parser.add_argument("--quick", action="store_true",
-                            help="shorter training for every experiment (a few minutes in all)")
+                            help="shorter training for every experiment (about 10 minutes in all)")
         parser.add_argument("--all", action="store_true",
-                            help="also the CIFAR-10 homework's runs (15 epochs each: long)")
+                            help="also the CIFAR-10 homeworks' runs (15 and 20 epochs: long)")
         for name, variable in (("mnist", "MNIST_DATA"), ("fashion-mnist", "FASHION_MNIST_DATA"),
                                ("cifar10", "CIFAR10_DATA")):
             parser.add_argument(f"--{name}", metavar="PATH",
@@ -132,9 +149,10 @@ def main(argv=None):
             command = ["python", train] + flags
             print(f"[{number}/{len(chosen)}] {name}: {' '.join(command)}", flush=True)
             start = time.perf_counter()
-            extra = ["--logdir", logdir] if train == TF1[0] else []
+            extra = ["--logdir", logdir] if train in (TF1[0], TF1_CNN[0]) else []
             try:
                 run([sys.executable, train, *flags, "--model", model, *extra], env)
+                training = time.perf_counter() - start
                 tested = run([sys.executable, test, "--model", model, "--samples", "0",
                               "--no-pictures"], env)
             except Failed as why:  # the others still run, and this one's row says why
@@ -145,7 +163,8 @@ def main(argv=None):
             accuracies = dict(ACCURACY.findall(tested))
             rows.append((name, " ".join(command), float(accuracies["training"]),
                          float(accuracies["test"]), seconds))
-            print(f"    test accuracy {float(accuracies['test']):.2%}, {seconds:.0f} s", flush=True)
+            print(f"    test accuracy {float(accuracies['test']):.2%}, {seconds:.0f} s "
+                  f"(training {training:.0f} s)", flush=True)
             if extra:
                 curves[name] = test_accuracy_curve(logdir)
 
@@ -156,7 +175,7 @@ def main(argv=None):
     table += [f"| {name} | `{command}` | failed: {why.replace('|', '/')} | – | – |"
               for name, command, why in failures]
     with open(os.path.join(args.out, "experiments.md"), "w") as file:
-        file.write(f"# The lecture's experiments{' (--quick)' if args.quick else ''}\n\n"
+        file.write(f"# The lectures' experiments{' (--quick)' if args.quick else ''}\n\n"
                    f"Written by `python mnist/run_experiments.py{' --quick' if args.quick else ''}"
                    f"{' --all' if args.all else ''}`; each command was followed by its test "
                    "script, whose accuracies these are.\n\n" + "\n".join(table) + "\n")

@@ -7,7 +7,8 @@ needs no repeated flags.  A TF1 checkpoint (``.index``, ``.data-*``, ``.meta``) 
 written to a scratch folder beside the target and only then moved over the previous one,
 the notes last; a Keras model goes to a scratch file renamed in one step.  An error or
 Ctrl-C before that leaves the last good model untouched.  Notes read back are checked
-field by field: only the two builders of NN_comp_graph.py can ever be named.
+field by field: only the two builders of NN_comp_graph.py, or CNN_comp_graph.py's network,
+can ever be named.
 """
 
 import contextlib
@@ -18,8 +19,8 @@ import shutil
 import tempfile
 
 from nnlab import plots
-from nnlab.choices import (ACTIVATIONS, BUILDER_OPTIONS, COSTS, DATASETS, INITIALIZATIONS,
-                           OPTIMIZERS)
+from nnlab.choices import (ACTIVATIONS, BUILDER_OPTIONS, CNN_NETWORK, COSTS, DATASETS,
+                           INITIALIZATIONS, MNIST_DATASETS, OPTIMIZERS)
 from nnlab.paths import disk_space_for, ensure_model_folder
 
 KEPT = " (the model saved before, if any, is kept)"
@@ -96,6 +97,9 @@ def read_tf1_notes(checkpoint, train_script):
     notes = read_notes(checkpoint, train_script)
     builder, options = notes.get("builder"), notes.get("options")
     problem = None
+    if notes.get("network") == CNN_NETWORK:
+        raise SystemExit(f"error: {checkpoint} is the convolutional network of Train_CNN.py: "
+                         "test it with Test_CNN.py")
     if not notes:
         problem = "it is missing"
     elif builder not in BUILDER_OPTIONS:
@@ -118,17 +122,28 @@ def read_tf1_notes(checkpoint, train_script):
     return notes
 
 
-def save_tf1_checkpoint(session, saver, checkpoint, notes):
-    """Write `session`'s variables to `checkpoint` (a path prefix) and the notes beside it."""
+@contextlib.contextmanager
+def tf1_checkpoint_saving(checkpoint, notes):
+    """Where a lesson's ``tf.train.Saver().save(sess, path)`` writes, never half a checkpoint:
+
+        with tf1_checkpoint_saving(checkpoint, notes) as path:
+            tf.train.Saver().save(sess, path)
+
+    `path` is in a scratch folder beside `checkpoint`; when the block ends, the checkpoint's
+    files and then the notes replace the previous ones.  An error, Ctrl-C or a full disk before
+    that leaves the last good checkpoint as it was."""
     folder = ensure_model_folder(checkpoint)
     name = os.path.basename(checkpoint)
     scratch = tempfile.mkdtemp(prefix=f".{name}.", dir=folder)
     try:
         with disk_space_for(checkpoint, "the checkpoint", KEPT):
-            saver.save(session, os.path.join(scratch, name), write_state=False)
+            yield os.path.join(scratch, name)
             with open(os.path.join(scratch, name + ".json"), "w") as file:
                 json.dump(notes, file, indent=2)
-        produced = sorted(os.listdir(scratch), key=lambda file_name: file_name.endswith(".json"))
+        # the Saver's own "checkpoint" file names the scratch folder: it stays behind
+        produced = sorted((file_name for file_name in os.listdir(scratch)
+                           if file_name.startswith(name + ".")),
+                          key=lambda file_name: file_name.endswith(".json"))
         for file_name in produced:
             os.replace(os.path.join(scratch, file_name), os.path.join(folder, file_name))
     finally:
@@ -136,12 +151,47 @@ def save_tf1_checkpoint(session, saver, checkpoint, notes):
     plots.remove_test_pictures(checkpoint)
 
 
-def restore_tf1_checkpoint(session, saver, checkpoint, train_script, errors):
-    """Load the variables into `session`; `errors` is tf.errors (caught here to say what to do).
+def read_cnn_notes(checkpoint, train_script):
+    """The notes beside a checkpoint of CNN_comp_graph.py's network, checked; a clear error
+    when there are none, or when they describe another network."""
+    if not os.path.exists(checkpoint + ".index"):
+        raise SystemExit(f"error: no trained model at {checkpoint}: run {train_script} first")
+    notes = read_notes(checkpoint, train_script)
+    if notes.get("builder") in BUILDER_OPTIONS:
+        raise SystemExit(f"error: {checkpoint} is NN_comp_graph.py's {notes['builder']}, not the "
+                         "convolutional network: test it with Test_NN.py")
+    problem = None
+    if not notes:
+        problem = "it is missing"
+    elif notes.get("network") != CNN_NETWORK:
+        problem = f"{str(notes.get('network'))[:40]!r} is not the convolutional network"
+    elif notes.get("dataset") not in MNIST_DATASETS:
+        problem = "it does not say which of MNIST and Fashion-MNIST the network was trained on"
+    if problem:
+        raise SystemExit(f"error: {notes_path(checkpoint)} is not usable ({problem}): run "
+                         f"{train_script} again")
+    return notes
+
+
+def save_tf1_checkpoint(session, saver, checkpoint, notes):
+    """Write `session`'s variables to `checkpoint` (a path prefix) and the notes beside it."""
+    with tf1_checkpoint_saving(checkpoint, notes) as path:
+        saver.save(session, path, write_state=False)
+
+
+@contextlib.contextmanager
+def tf1_checkpoint_restoring(checkpoint, train_script):
+    """Around a lesson's ``tf.train.Saver().restore(sess, path)``, once the graph is built:
+
+        with tf1_checkpoint_restoring(checkpoint, "Train_CNN.py") as path:
+            tf.train.Saver().restore(sess, path)
+
     Every variable's shape is compared first: TensorFlow 2's restore would take a [100, 10]
-    matrix into a [784, 10] variable and fail only later, in 50 lines."""
+    matrix into a [784, 10] variable and fail only later, in 50 lines.  A checkpoint that
+    TensorFlow cannot restore ends in one line that says to train again."""
     from nnlab.quiet_tensorflow import import_tensorflow_v1
     tf = import_tensorflow_v1()
+    errors = tf.errors
     try:
         saved = dict(tf.train.list_variables(checkpoint))
     except (errors.NotFoundError, errors.DataLossError, errors.InvalidArgumentError):
@@ -154,12 +204,18 @@ def restore_tf1_checkpoint(session, saver, checkpoint, train_script, errors):
                              f"{list(saved[name])}, the network's is {shape}: run {train_script} "
                              "again")
     try:
-        saver.restore(session, checkpoint)
+        yield checkpoint
     except (errors.NotFoundError, errors.InvalidArgumentError, errors.DataLossError,
             errors.OutOfRangeError) as error:
         reason = str(error.message).strip().splitlines()[0]
         raise SystemExit(f"error: the checkpoint {checkpoint} does not match the network it "
                          f"describes or is damaged ({reason}): run {train_script} again") from None
+
+
+def restore_tf1_checkpoint(session, saver, checkpoint, train_script):
+    """Load the variables of `checkpoint` into `session`, with one-line errors."""
+    with tf1_checkpoint_restoring(checkpoint, train_script) as path:
+        saver.restore(session, path)
 
 
 @contextlib.contextmanager
@@ -178,8 +234,15 @@ def keras_warnings_silenced():
         logging.set_verbosity(verbosity)
 
 
-def save_keras_model(model, path, notes):
-    """model.save(path) and the notes, atomically: the previous model stays until both are done."""
+@contextlib.contextmanager
+def keras_model_saving(path, notes):
+    """Where a lesson's ``model.save(path)`` writes, never half a model:
+
+        with keras_model_saving(path, notes) as scratch:
+            model.save(scratch)
+
+    `scratch` is a file beside `path` with the same extension, renamed over the previous model
+    in one step when the block ends; the notes follow."""
     folder = ensure_model_folder(path)
     extension = os.path.splitext(path)[1]
     handle, scratch = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=extension,
@@ -188,7 +251,7 @@ def save_keras_model(model, path, notes):
     try:
         os.remove(scratch)  # Keras refuses to overwrite some formats
         with keras_warnings_silenced(), disk_space_for(path, "the model", KEPT):
-            model.save(scratch)
+            yield scratch
         os.replace(scratch, path)
     finally:
         if os.path.exists(scratch):
@@ -198,8 +261,15 @@ def save_keras_model(model, path, notes):
     plots.remove_test_pictures(path)
 
 
+def save_keras_model(model, path, notes):
+    """model.save(path) and the notes, atomically: the previous model stays until both are done."""
+    with keras_model_saving(path, notes) as scratch:
+        model.save(scratch)
+
+
 def load_keras_model(path, train_script, input_size, output_size=10):
-    """keras.models.load_model with one-line errors for every way the file can be wrong."""
+    """keras.models.load_model with one-line errors for every way the file can be wrong.
+    `input_size`: the values of one input (784), or the shape of one image ((28, 28, 1))."""
     import keras
 
     if not os.path.isfile(path):
@@ -216,9 +286,9 @@ def load_keras_model(path, train_script, input_size, output_size=10):
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise SystemExit(f"error: {path} is not a Keras model or is damaged ({reason[:200]}): "
                          f"run {train_script} again") from None
-    if input_width(model) != input_size:
-        raise SystemExit(f"error: {path} takes inputs of {input_width(model)} values, not "
-                         f"{input_size}: it was not made by {train_script}")
+    if input_shape(model) != shape_of(input_size):
+        raise SystemExit(f"error: {path} takes inputs of {inputs_text(input_shape(model))}, not "
+                         f"{inputs_text(shape_of(input_size))}: it was not made by {train_script}")
     if output_width(model) != output_size:
         raise SystemExit(f"error: {path} gives {output_width(model)} outputs, not one per class "
                          f"({output_size}): it was not made by {train_script}")
@@ -241,10 +311,25 @@ def saved_by_keras(path):
         (version if isinstance(version, str) else None)
 
 
-def input_width(model):
-    """How many values one input of a Keras model has (None for several inputs)."""
+def shape_of(input_size):
+    """784 -> (784,); (28, 28, 1) stays."""
+    return (input_size,) if isinstance(input_size, int) else tuple(input_size)
+
+
+def input_shape(model):
+    """The shape of one input of a Keras model, without the batch (None for several inputs)."""
     shape = getattr(model, "input_shape", None)
-    return shape[-1] if isinstance(shape, tuple) and len(shape) == 2 else None
+    return tuple(shape[1:]) if isinstance(shape, tuple) and shape and \
+        not isinstance(shape[0], tuple) else None
+
+
+def inputs_text(shape):
+    """(784,) -> "784 values"; (28, 28, 1) -> "shape 28 x 28 x 1"."""
+    if shape is None:
+        return "several tensors"
+    if len(shape) == 1:
+        return f"{shape[0]} values"
+    return "shape " + " x ".join(map(str, shape))
 
 
 def output_width(model):
@@ -253,14 +338,17 @@ def output_width(model):
 
 
 def check_keras_model(model, input_size, source):
-    """A clear error unless `model` is a compiled Keras model taking `input_size` values."""
+    """A clear error unless `model` is a compiled Keras model taking `input_size` values
+    (or images of that shape)."""
     import keras
 
     if not isinstance(model, keras.Model):
         raise SystemExit(f"error: {source} must return a Keras model, not {type(model).__name__}")
-    if input_width(model) != input_size:
-        raise SystemExit(f"error: {source} gives a model with {input_width(model)} inputs; it "
-                         f"needs {input_size}")
+    if input_shape(model) != shape_of(input_size):
+        wanted = shape_of(input_size)
+        needed = wanted[0] if len(wanted) == 1 else "inputs of " + inputs_text(wanted)
+        raise SystemExit(f"error: {source} gives a model with {model_inputs_text(model)}; it "
+                         f"needs {needed}")
     if output_width(model) != 10:
         raise SystemExit(f"error: {source} gives a model with {output_width(model)} outputs; it "
                          "needs 10, one per class")
@@ -268,3 +356,8 @@ def check_keras_model(model, input_size, source):
         raise SystemExit(f"error: {source} returns a model that is not compiled: call "
                          "model.compile(...) before returning it")
 
+
+def model_inputs_text(model):
+    """"100 inputs" for a model of flat inputs, "inputs of shape 28 x 28 x 1" for images."""
+    shape = input_shape(model)
+    return f"{shape[0]} inputs" if shape and len(shape) == 1 else f"inputs of {inputs_text(shape)}"

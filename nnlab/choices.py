@@ -18,3 +18,6 @@ BUILDER_OPTIONS = {
     "NN_comp_graph_with_hidden_layer": ("hidden_units", "activation", "init", "optimizer",
                                         "learning_rate", "cost"),
 }
+
+# CNN_comp_graph.py's network, as named in the notes beside Train_CNN.py's checkpoints.
+CNN_NETWORK = "CNN_comp_graph"

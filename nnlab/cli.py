@@ -10,10 +10,12 @@ Only argparse and the standard library are imported here: ``--help`` never waits
 """
 
 import argparse
+import json
 import math
 import os
 
-from nnlab.choices import ACTIVATIONS, COSTS, INITIALIZATIONS, MNIST_DATASETS, OPTIMIZERS
+from nnlab.choices import (ACTIVATIONS, CNN_NETWORK, COSTS, INITIALIZATIONS, MNIST_DATASETS,
+                           OPTIMIZERS)
 from nnlab.optimizers import DEFAULT_LEARNING_RATES
 from nnlab.paths import ensure_model_folder, ensure_writable_folder
 
@@ -202,10 +204,47 @@ def cifar_inputs(scale_default=False):
                            help="divide pixels by 255 (the 2019 handout fed raw 0-255 values)" +
                                 ("" if scale_default is not None else
                                  "; default: as the model was trained"))
-        group.add_argument("--train-size", type=positive_int, metavar="N",
-                           help="use the first N training images only (default: " +
-                                ("all 50,000)" if scale_default is not None else
-                                 "as the model was trained)"))
+        train_size(as_recorded=scale_default is None)(group)
+    return add
+
+
+def train_size(as_recorded=False):
+    """--train-size N: train on the first N training images only."""
+    def add(parser):
+        parser.add_argument("--train-size", type=positive_int, metavar="N",
+                            help="use the first N training images only (default: " +
+                                 ("as the model was trained)" if as_recorded else "all of them)"))
+    return add
+
+
+def keep_prob(default):
+    """--keep-prob for the TF1 convolutional network's dropout."""
+    def add(parser):
+        parser.add_argument("--keep-prob", type=number(lambda v: v > 0, lambda v: v <= 1,
+                                                       "above 0 and at most 1"),
+                            default=default, metavar="P",
+                            help="fraction of the fully connected units kept while training "
+                                 "(dropout; 1 keeps them all)")
+    return add
+
+
+def adadelta_keras3_default():
+    """--adadelta-keras3-default for the Keras CNN: compile with the plain string 'adadelta'."""
+    def add(parser):
+        parser.add_argument("--adadelta-keras3-default", action="store_true",
+                            help="compile with the string 'adadelta' as the 2019 file did: in "
+                                 "Keras 3 that means learning rate 0.001, and the network learns "
+                                 "far more slowly (default: Adadelta(learning_rate=1.0), what "
+                                 "the string meant in the course's Keras 2)")
+    return add
+
+
+def korean():
+    """--korean for the CIFAR-10 test scripts."""
+    def add(parser):
+        parser.add_argument("--korean", action="store_true",
+                            help="print the course's Korean class names (비행기, 자동차, ...); "
+                                 "pictures keep the English ones")
     return add
 
 
@@ -218,8 +257,10 @@ def model_file(default, help_text, keras=False, writes=False):
         def check(parser, args):
             extension = os.path.splitext(args.model)[1].lower()
             if keras and os.path.exists(args.model + ".index"):
-                parser.error(f"argument --model: {args.model} is a TensorFlow 1 checkpoint from "
-                             "Train_NN.py, not a Keras model: test it with Test_NN.py")
+                test_script = "Test_CNN.py" if tf1_network(args.model) == CNN_NETWORK \
+                    else "Test_NN.py"
+                parser.error(f"argument --model: {args.model} is a TensorFlow 1 checkpoint, not "
+                             f"a Keras model: test it with {test_script}")
             if keras and extension not in KERAS_EXTENSIONS:
                 parser.error(f"argument --model: {args.model} must end in .h5 or .keras, "
                              "the formats Keras saves")
@@ -234,12 +275,24 @@ def model_file(default, help_text, keras=False, writes=False):
     return add
 
 
-def solution_file():
-    """--solution FILE for the CIFAR-10 handout."""
+def tf1_network(checkpoint):
+    """The network a TF1 checkpoint's notes name ("CNN_comp_graph", or an NN_comp_graph
+    builder), or None where there are no readable notes."""
+    try:
+        with open(checkpoint + ".json") as file:
+            notes = json.load(file)
+    except (OSError, ValueError, RecursionError):
+        return None
+    return (notes.get("network") or notes.get("builder")) if isinstance(notes, dict) else None
+
+
+def solution_file(function="NN_model", handout="Train_NN_cifar.py",
+                  reference="grader/reference_solution.py"):
+    """--solution FILE for a CIFAR-10 handout."""
     def add(parser):
         parser.add_argument("--solution", metavar="FILE",
-                            help="use NN_model() from this file instead of the one in "
-                                 "Train_NN_cifar.py (instructors: grader/reference_solution.py)")
+                            help=f"use {function}() from this file instead of the one in "
+                                 f"{handout} (instructors: {reference})")
     return add
 
 

@@ -123,6 +123,17 @@ def flat_images(images, scale=True):
     return rows
 
 
+def shaped_images(images, scale=True):
+    """(N, ...) uint8 images as float32 arrays of shape (N, height, width, channels), as a
+    convolutional network takes them: grey images get a channel axis of 1."""
+    images = images.astype(np.float32)
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    if scale:
+        images /= 255.0
+    return images
+
+
 def one_hot(labels, num_classes=10):
     """Class ids as one-hot rows, with Keras' own to_categorical."""
     to_categorical = import_tensorflow().keras.utils.to_categorical

@@ -1,4 +1,5 @@
-"""The CIFAR-10 handout's plumbing: calling the student's NN_model() as the homework asks."""
+"""The CIFAR-10 handouts' plumbing: calling the student's NN_model() or CNN_model() as the
+homework asks, or the one of another file (--solution)."""
 
 import os
 import runpy
@@ -6,40 +7,59 @@ import runpy
 from nnlab.checkpoints import check_keras_model
 from nnlab.optimizers import keras_optimizer
 
-NOT_IMPLEMENTED = ("error: NN_model() is not implemented yet: in Train_NN_cifar.py, build a "
-                   "Sequential model with 3072 inputs, two sigmoid hidden layers of 3000 and 2000 "
-                   "units and a softmax output of 10, compile it, and return it")
+# What each handout asks for, said when its function is still the handout's unwritten one.
+TO_WRITE = {
+    "NN_model": ("Train_NN_cifar.py", "build a Sequential model with 3072 inputs, two sigmoid "
+                 "hidden layers of 3000 and 2000 units and a softmax output of 10"),
+    "CNN_model": ("Train_CNN_cifar.py", "build a Sequential model that takes 32 x 32 x 3 images "
+                  "(convolution and pooling layers, then Flatten and Dense ones: they are "
+                  "imported for you) and ends in a softmax output of 10"),
+}
 
 
-def load_solution(path):
-    """NN_model() from another file: the instructor's reference answer, or a student's copy
-    of the handout (Train_NN_cifar.py --solution FILE).  Runs that file: trust it."""
+def not_implemented(function):
+    handout, what = TO_WRITE[function]
+    return f"error: {function}() is not implemented yet: in {handout}, {what}, compile it, and " \
+           "return it"
+
+
+def load_solution(path, function="NN_model"):
+    """`function` from another file: the instructor's reference answer, or a student's copy
+    of the handout (--solution FILE).  Runs that file: trust it."""
     if not os.path.isfile(path):
         raise SystemExit(f"error: --solution {path} does not exist")
-    nn_model = runpy.run_path(path).get("NN_model")
-    if not callable(nn_model):
-        raise SystemExit(f"error: {path} defines no NN_model()")
-    return nn_model
+    model_function = runpy.run_path(path).get(function)
+    if not callable(model_function):
+        raise SystemExit(f"error: {path} defines no {function}()")
+    return model_function
 
 
-def build_model(parser, args, nn_model, size_in):
-    """The model of `nn_model` (or of --solution), called as NN_model() or, when --activation,
-    --optimizer or --learning-rate ask for more, as NN_model(activation=..., optimizer=...);
-    a clear one-line error for every way it can be wrong."""
+def build_model(parser, args, model_function, input_size):
+    """The model of the handout's `model_function` (NN_model or CNN_model, or the one of
+    --solution), called as the handout calls it; a clear one-line error for every way it can
+    be wrong.  NN_model() is called as NN_model(activation=..., optimizer=...) when
+    --activation, --optimizer or --learning-rate ask for more; CNN_model() takes nothing.
+    `input_size`: 3072 values, or the image shape (32, 32, 3)."""
+    function = model_function.__name__
     if args.solution:
-        nn_model = load_solution(args.solution)
+        model_function = load_solution(args.solution, function)
     options = {}
-    if (args.activation, args.optimizer, args.learning_rate) != ("sigmoid", "sgd", None):
+    flags = tuple(getattr(args, name, None) for name in ("activation", "optimizer",
+                                                         "learning_rate"))
+    if function == "NN_model" and flags != ("sigmoid", "sgd", None):
         options = {"activation": args.activation,
                    "optimizer": keras_optimizer(args.optimizer, args.learning_rate)}
     try:
-        model = nn_model(**options)
+        model = model_function(**options)
     except NotImplementedError:
-        raise SystemExit(NOT_IMPLEMENTED) from None
+        raise SystemExit(not_implemented(function)) from None
     except TypeError as error:
         if "argument" not in str(error):
             raise
+        if function != "NN_model":
+            parser.error(f"{function}() must be callable as {function}(), as in the handout "
+                         f"({error})")
         parser.error("NN_model() must be callable as NN_model() and as NN_model(activation=..., "
                      "optimizer=...), as in the handout" + ("" if options else f" ({error})"))
-    check_keras_model(model, size_in, "NN_model()")
+    check_keras_model(model, input_size, f"{function}()")
     return model

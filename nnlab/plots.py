@@ -98,17 +98,24 @@ def training_curves(history, x_label):
     """Cost and accuracy against steps or epochs. `history` maps a curve's name to (xs, ys).
 
     Curves of few points are drawn with markers (a 1-epoch run shows its one point); epochs
-    are whole numbers on the axis.
+    are whole numbers on the axis.  Without a cost curve (the CNN lab records accuracies
+    only), the accuracy panel is drawn alone.
     """
     from matplotlib.ticker import MaxNLocator
 
     plt = pyplot()
-    figure, (cost_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    has_cost = any("cost" in name or "loss" in name for name in history)
+    figure, axes = plt.subplots(1, 2 if has_cost else 1, figsize=(10 if has_cost else 6, 4),
+                                squeeze=False)
+    cost_axis, accuracy_axis = (axes[0][0], axes[0][1]) if has_cost else (None, axes[0][0])
     for name, (xs, ys) in history.items():
         axis = cost_axis if "cost" in name or "loss" in name else accuracy_axis
-        axis.plot(xs, ys, label=curve_label(name), marker="o" if len(xs) <= 30 else None)
+        axis.plot(xs, ys, label=curve_label(name), marker="o" if len(xs) <= 30 else None,
+                  linewidth=0.8 if len(xs) > 300 else 1.5)
     last = max((max(xs) for xs, _ in history.values() if xs), default=1)
     for axis, y_label in ((cost_axis, "cost"), (accuracy_axis, "accuracy")):
+        if axis is None:
+            continue
         axis.set_xlabel(x_label)
         if x_label == "epoch":
             axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
@@ -212,12 +219,17 @@ def experiments(rows, curves, quick=False):
     for position, value in enumerate(tests):
         bars.text(value + 0.01, position, f"{value:.1%}", va="center", fontsize=8)
     bars.set(xlim=(0, 1.1), xlabel="test accuracy",
-             title="The lecture's experiments" + (" (--quick: shortened runs)" if quick else ""))
+             title="The lectures' experiments" + (" (--quick: shortened runs)" if quick else ""))
     for name, (steps, values) in curves.items():
         lines.plot(steps, values, marker="o" if len(steps) <= 30 else None, markersize=3,
                    label=name)
     lines.set(xlabel="step", ylabel="test accuracy", ylim=(0, 1),
               title="During training (TensorFlow 1.x runs)")
+    longest = max((max(steps) for steps, _ in curves.values() if steps), default=0)
+    if longest > 3000:  # 10,000 CNN steps beside 1,000 MLP steps: each run gets its room
+        lines.set_xscale("symlog", linthresh=100)
+        lines.set_xlim(0, longest * 1.2)
+        lines.set_xlabel("step (linear to 100, then logarithmic)")
     lines.grid(alpha=0.3)
     if curves:
         lines.legend(fontsize=7)
@@ -267,7 +279,81 @@ def weight_templates(weights, class_names, image_shape=(28, 28)):
     return figure
 
 
-TEST_PICTURES = ("confusion", "mistakes", "weights", "samples", "hidden_units", "gradients")
+def conv_filters(kernel, title, limit=64):
+    """A convolution's filters, `kernel` of shape (height, width, input channels, filters), one
+    small image each: red and blue for filters on one grey channel (one colour scale for all,
+    as the hidden units), in colour for filters on RGB images (each stretched to full range).
+    Up to `limit` filters."""
+    plt = pyplot()
+    count = min(kernel.shape[3], limit)
+    columns = min(count, 8)
+    rows = -(-count // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(1.0 * columns + 1.2, 1.0 * rows + 0.7),
+                                squeeze=False, layout="constrained")
+    scale = float(np.abs(kernel[..., :count]).max()) or 1.0
+    for axis in axes.flat:
+        axis.axis("off")
+    image = None
+    for index, axis in zip(range(count), axes.flat):
+        weights = kernel[:, :, :, index]
+        if weights.shape[2] == 3:
+            low, high = weights.min(), weights.max()
+            axis.imshow((weights - low) / ((high - low) or 1.0))
+        else:
+            image = axis.imshow(weights[:, :, 0], cmap="RdBu_r", vmin=-scale, vmax=scale)
+        axis.set_title(str(index + 1), fontsize=7, pad=2)
+    figure.suptitle(title)
+    if image is not None:
+        figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6)
+    return figure
+
+
+def feature_maps(image, rows, title):
+    """What a convolutional network computes from one image: the image, then the maps of each
+    stage, one row of stages for each convolution (`rows`: lists of (title, array of shape
+    (height, width, channels))).  A stage's channels are small squares of one mosaic, all on
+    that stage's colour scale (dark: low, bright: high)."""
+    plt = pyplot()
+    colours = plt.get_cmap("viridis").copy()
+    colours.set_bad("white")
+    mosaics = [[stage_mosaic(maps) for _, maps in row] for row in rows]
+    columns = max(len(row) for row in rows)
+    heights = [max(0.5, max(tiles.shape[0] / tiles.shape[1] for tiles in row))
+               for row in mosaics]
+    figure = plt.figure(figsize=(3.0 * (columns + 1), 3.0 * sum(heights) + 0.55 * len(rows) + 0.6),
+                        layout="constrained")
+    grid = figure.add_gridspec(len(rows), columns + 1, height_ratios=heights)
+    axis = figure.add_subplot(grid[0, 0])
+    grey = image.ndim == 2 or image.shape[-1] == 1
+    axis.imshow(image.squeeze() if grey else image, cmap="gray" if grey else None,
+                vmin=0, vmax=255 if image.dtype == np.uint8 else None)
+    axis.set_title(f"the input image\n{' x '.join(map(str, image.shape))}")
+    axis.axis("off")
+    note = figure.add_subplot(grid[1:, 0] if len(rows) > 1 else grid[0, 0].subgridspec(2, 1)[1])
+    note.axis("off")
+    note.text(0, 1, "Each small square is one\nchannel's map: dark low,\nbright high (each panel\n"
+                    "on its own scale).", va="top", fontsize=9)
+    for row_number, (row, row_mosaics) in enumerate(zip(rows, mosaics)):
+        for column, ((name, _), tiles) in enumerate(zip(row, row_mosaics)):
+            axis = figure.add_subplot(grid[row_number, 1 + column])
+            axis.imshow(tiles, cmap=colours, vmin=0, vmax=1)
+            axis.set_title(name)
+            axis.axis("off")
+    figure.suptitle(title)
+    return figure
+
+
+def stage_mosaic(maps):
+    """A stage's maps (height, width, channels), scaled together to [0, 1], as one mosaic of
+    up to 8 columns with blank (NaN) borders."""
+    low, high = float(maps.min()), float(maps.max())
+    normalised = np.moveaxis((maps - low) / ((high - low) or 1.0), -1, 0).astype(np.float32)
+    columns = min(len(normalised), 8)
+    return mosaic(normalised, columns, -(-len(normalised) // columns), border=1, fill=np.nan)
+
+
+TEST_PICTURES = ("confusion", "mistakes", "weights", "samples", "hidden_units", "gradients",
+                 "filters", "feature_maps")
 
 
 def remove_test_pictures(model_path):
@@ -279,13 +365,16 @@ def remove_test_pictures(model_path):
             os.remove(path)
 
 
-def mosaic(images, columns, rows, border=2):
+def mosaic(images, columns, rows, border=2, fill=None):
     """The 2019 viewers' merge_figures: images pasted into one array with `border` pixels
-    between them, row by row (grey images stay 2-D, colour ones keep their channels)."""
+    between them, row by row (grey images stay 2-D, colour ones keep their channels).
+    The border is white (`fill`: another value, such as NaN for a colour map's blank)."""
     height, width = images.shape[1:3]
     shape = (rows * (height + border) + border, columns * (width + border) + border) + \
         images.shape[3:]
-    canvas = np.full(shape, 255 if images.dtype == np.uint8 else 1, dtype=images.dtype)
+    if fill is None:
+        fill = 255 if images.dtype == np.uint8 else 1
+    canvas = np.full(shape, fill, dtype=images.dtype)
     for index, image in enumerate(images[:columns * rows]):
         row, column = divmod(index, columns)
         top, left = border + row * (height + border), border + column * (width + border)

@@ -12,6 +12,11 @@ OVERFITTING_GAP = 0.05
 def print_accuracies(test_accuracy, train_accuracy):
     print(f"Accuracy of trained model against test data: {test_accuracy:.4f}")
     print(f"Accuracy of trained model against training data: {train_accuracy:.4f}")
+    print_overfitting_verdict(test_accuracy, train_accuracy)
+
+
+def print_overfitting_verdict(test_accuracy, train_accuracy):
+    """The lecture's rule: overfitting when the test accuracy is far below the training's."""
     gap = train_accuracy - test_accuracy
     if gap > OVERFITTING_GAP:
         print(f"Overfitting: the test accuracy is {100 * gap:.1f} points below the training "

@@ -1,5 +1,9 @@
 """What happens during training, kept for the curves picture and, with --logdir, TensorBoard."""
 
+import time
+
+from nnlab.progress import StepProgress
+
 
 class History:
     """Named curves of (x, y) points: cost, training accuracy, test accuracy, ..."""
@@ -92,6 +96,67 @@ class TF1TrainingLog:
     def close(self):
         if self.writer:
             self.writer.close()
+
+
+class StepAccuracyLog:
+    """The 2019 CNN lab's "Accuracy at step N" without flooding a terminal, and the curves.
+
+    Train_CNN.py measures, every 10th step, the accuracy on that step's batch with dropout still
+    on (as the 2019 script did) and hands it to `accuracy_at_step`.  It is shown in the progress
+    bar (on a terminal) and printed as a plain line "Accuracy at step N: ..." at about `lines`
+    steps of the run (on a terminal too, above the bar).  At those steps, and at the end, the
+    accuracy of `test_feed` (a fixed part of the test data, without dropout) is measured for
+    the curves picture, always: every run of the graph draws dropout's random numbers, even
+    with keep_prob fed 1.0, so measuring only when pictures are asked for would make
+    --no-pictures train another network.  With a `logdir`, the graph and both accuracies also
+    go to TensorBoard ("training_accuracy", "test_accuracy").
+    """
+
+    BATCH = "accuracy on the step's batch (dropout on)"
+
+    def __init__(self, tf, session, accuracy, test_feed, steps, test_name, logdir=None,
+                 measure_every=10, lines=10):
+        self.tf, self.session, self.accuracy, self.test_feed = tf, session, accuracy, test_feed
+        self.steps, self.test_name = steps, test_name
+        self.say_every = measure_every * max(1, steps // (measure_every * lines))
+        self.progress = StepProgress(steps, lines=0, label="accuracy on the batch")
+        self.history = History()
+        self.writer = tf.summary.FileWriter(logdir, session.graph) if logdir else None
+        self.last_test = None
+
+    def accuracy_at_step(self, step, batch_accuracy):
+        """Measured before the training step `step` (counted from 0, as in 2019)."""
+        self.history.add(self.BATCH, step, batch_accuracy)
+        self._write("training_accuracy", step, batch_accuracy)
+        self.progress.update(step, float(batch_accuracy))
+        if step % self.say_every == 0:
+            eta = "" if self.progress.terminal or not step else f" ({self.progress.eta()})"
+            self.progress.say(f"Accuracy at step {step}: {batch_accuracy:.4f}{eta}")
+            self._test(step)
+
+    def finish(self):
+        """The bar's last step, the last test point, and the time the whole run took."""
+        self.progress.update(self.steps)
+        self._test(self.steps)
+        if self.writer:
+            self.writer.close()
+        if not self.progress.terminal:
+            seconds = time.perf_counter() - self.progress.start
+            self.progress.say(f"{self.steps} steps done in {seconds:.1f}s "
+                              f"({1000 * seconds / self.steps:.1f} ms a step)")
+
+    def _test(self, step):
+        if step != self.last_test:
+            self.last_test = step
+            accuracy = self.session.run(self.accuracy, feed_dict=self.test_feed)
+            self.history.add(self.test_name, step, accuracy)
+            self._write("test_accuracy", step, accuracy)
+
+    def _write(self, tag, step, value):
+        if self.writer:
+            summary = self.tf.Summary(value=[self.tf.Summary.Value(tag=tag,
+                                                                   simple_value=float(value))])
+            self.writer.add_summary(summary, step)
 
 
 def keras_callbacks(logdir):
