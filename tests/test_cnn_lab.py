@@ -431,7 +431,7 @@ def test_the_cnn_handouts_notebook_is_its_twin():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Train_CNN_cifar.ipynb is Train_CNN_cifar.py's twin" in result.stdout
-    from grader.notebooks import notebook_code
+    from grader.boundary.notebooks import notebook_code
     code, left_out = notebook_code(open(os.path.join(REPO_ROOT, "cifar", "Train_CNN_cifar.ipynb"),
                                         "rb").read())
     assert b"def CNN_model():  # IMPLEMENT HERE!!" in code and left_out == []
