@@ -41,7 +41,7 @@ EXPECTED = {
 }
 NOT_GRADABLE = {"cnn_lstm": "LSTM is not a layer the grader rebuilds",
                 "cnn_residual": "Add is not a layer the grader rebuilds"}
-TOO_BIG = {"cnn_too_big_to_build": "not trained: 1,245,"}
+TOO_BIG = {"cnn_too_big_to_build": "CNN_model() ran out of memory while building its network"}
 
 
 def sandbox_choice():
@@ -99,7 +99,7 @@ def test_each_check_fails_once_with_a_reason_and_what_to_change(graded):
     budget = next(test for test in rows["cnn_over_budget"]["tests"]
                   if test["name"] == CHECK["budget"])
     assert "GFLOPs an image (the budget: 5,000,000 and 100.0 MFLOPs)" in budget["output"]
-    assert "fewer operations" in budget["advice"][0]
+    assert [advice[:16] for advice in budget["advice"]] == ["fewer operations"]
     logits = next(test for test in rows["cnn_logits"]["tests"] if test["name"] == CHECK["output"])
     assert "from_logits=True" in logits["output"]
     for name, words in {**NOT_GRADABLE, **TOO_BIG}.items():

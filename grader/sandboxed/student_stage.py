@@ -234,6 +234,10 @@ def build(submission, name, handout_arguments, model_file, status):
                            "handout says IMPLEMENT HERE")
         return
     except (Exception, SystemExit) as error:
+        if isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError":
+            status["error"] = (f"{name}() ran out of memory while building its network: a "
+                               "network this big cannot be graded; make it much smaller")
+            return
         kind = "called sys.exit" if isinstance(error, SystemExit) else "raised"
         status["error"] = f"{name}() {kind} {type(error).__name__}: {error}"
         return

@@ -1,4 +1,4 @@
-"""A network of more than a billion weights: refused from its config, never built."""
+"""A network of more than a billion weights: building it runs out of the stage's memory."""
 import keras
 from keras import layers
 
