@@ -225,7 +225,8 @@ class ClassRun:
         for key in sorted(to_train, key=seconds.get, reverse=True):
             finish[finish.index(min(finish))] += seconds[key]
         self.seconds_per_network = seconds
-        self.run_info.update(throughput=throughput, device=stage.device)
+        self.run_info.update(throughput=throughput, overhead=round(overhead, 2),
+                             device=stage.device)
         return max(finish)
 
     def trainings_line(self):

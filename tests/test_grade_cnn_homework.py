@@ -158,3 +158,25 @@ def test_grading_again_trains_nothing(graded, tmp_path):
             json.load(open(tmp_path / "again" / "grades.json"))["submissions"]}
     assert {name: row["score"] for name, row in rows.items()} == \
         {name: row["score"] for name, row in graded["rows"].items()}
+
+
+def run_self_check(path):
+    return subprocess.run([sys.executable, "cifar/check_homework.py", path], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_the_self_check_knows_the_cnn_homework_by_its_function():
+    sandbox_choice()
+    reference = run_self_check(HOMEWORK.reference)
+    assert reference.returncode == 0, reference.stdout + reference.stderr
+    assert "Checks: 55/55 points" in reference.stdout and "CNN_model" in reference.stdout
+    mlp = run_self_check(os.path.join(SAMPLES, "cnn_mlp_instead.py"))
+    assert mlp.returncode != 0
+    lines = mlp.stdout.splitlines()
+    failing = [line for line in lines if line.startswith("✗")]
+    assert len(failing) == 1 and CHECK["convolution"] in failing[0]
+    assert "to change: start with convolutions" in mlp.stdout
+    handout = run_self_check("cifar/Train_CNN_cifar.py")
+    assert handout.returncode != 0
+    assert handout.stdout.count("NotImplementedError") == 1
+    assert "IMPLEMENT HERE" in handout.stdout
