@@ -10,9 +10,12 @@ not rebuild.  The reference answer is graded beside them as one more student.
 
 import json
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
+import zipfile
 
 import pytest
 
@@ -41,7 +44,7 @@ EXPECTED = {
 }
 NOT_GRADABLE = {"cnn_lstm": "LSTM is not a layer the grader rebuilds",
                 "cnn_residual": "Add is not a layer the grader rebuilds"}
-TOO_BIG = {"cnn_too_big_to_build": "CNN_model() ran out of memory while building its network"}
+TOO_BIG = {"cnn_too_big_to_build": "ran out of memory in CNN_model(), building its network"}
 
 
 def sandbox_choice():
@@ -180,3 +183,71 @@ def test_the_self_check_knows_the_cnn_homework_by_its_function():
     assert handout.returncode != 0
     assert handout.stdout.count("NotImplementedError") == 1
     assert "IMPLEMENT HERE" in handout.stdout
+
+
+def notebook_of(source):
+    """A Jupyter notebook (nbformat 4) whose one code cell is `source`."""
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": ["%matplotlib inline\n"] + source.splitlines(keepends=True)}]})
+
+
+def test_shards_report_only_and_notebooks_follow_the_cnn_homework(graded, tmp_path):
+    """A notebook of the sequential sample and the reference, graded in two shards sharing the
+    class's cache, then reported: the same scores as the class run, and nothing trained."""
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    shutil.copy(graded["folder"] / "submissions" / "reference.py", submissions)
+    sequential = open(os.path.join(SAMPLES, "cnn_sequential.py"), encoding="utf-8").read()
+    (submissions / "cnn_notebook.ipynb").write_text(notebook_of(sequential))
+    command = list(graded["command"])
+    command[command.index(str(graded["folder"] / "submissions"))] = str(submissions)
+    command[command.index("--out") + 1] = str(tmp_path / "shards")
+    for part in ("1/2", "2/2"):
+        sharded = subprocess.run(command + ["--shard", part], cwd=REPO_ROOT,
+                                 capture_output=True, text=True, timeout=900)
+        assert sharded.returncode == 0, sharded.stderr[-2000:]
+        assert "Trainings: 0 trainings done" in sharded.stdout
+    reported = subprocess.run([sys.executable, GRADER, "--report-only", "--homework", "cnn",
+                               "--out", str(tmp_path / "shards")], cwd=REPO_ROOT,
+                              capture_output=True, text=True, timeout=600)
+    assert reported.returncode == 0, reported.stderr[-2000:]
+    rows = {row["student"]: row for row in
+            json.load(open(tmp_path / "shards" / "grades.json"))["submissions"]}
+    assert rows["reference"]["score"] == graded["rows"]["reference"]["score"]
+    assert rows["cnn_notebook"]["score"] == graded["rows"]["cnn_sequential"]["score"]
+    assert rows["cnn_notebook"]["network"]["sha256"] == \
+        graded["rows"]["cnn_sequential"]["network"]["sha256"]
+    assert "CNN_model" in (tmp_path / "shards" / "summary.md").read_text()
+
+
+def test_the_gradescope_package_grades_the_cnn_homework(graded, tmp_path):
+    from grader.boundary import sandbox
+    if sandbox.user_problem():
+        pytest.skip(f"no unprivileged stage user here: {sandbox.user_problem()}")
+    data = graded["command"][graded["command"].index("--data") + 1]
+    package = tmp_path / "cnn.zip"
+    made = subprocess.run([sys.executable, GRADER, "--homework", "cnn", "--gradescope-package",
+                           str(package), "--data", data, "--epochs", "1", "--timeout", "300"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert made.returncode == 0, made.stderr[-2000:]
+    root = pathlib.Path(tempfile.mkdtemp(prefix="autograder-"))
+    try:
+        os.chmod(root, 0o755)
+        (root / "submission").mkdir()
+        with zipfile.ZipFile(package) as archive:
+            archive.extractall(root / "source")
+        shutil.copy(os.path.join(SAMPLES, "cnn_mlp_instead.py"),
+                    root / "submission" / "Train_CNN_cifar.py")
+        env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+        run = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
+                             capture_output=True, text=True, timeout=900)
+        assert run.returncode == 0, run.stderr[-2000:]
+        results = json.load(open(root / "results" / "results.json"))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    assert len(results["tests"]) == len(HOMEWORK.checks) + 1
+    convolution = next(test for test in results["tests"] if test["name"] == CHECK["convolution"])
+    assert convolution["status"] == "failed" and convolution["score"] == 0
+    assert results["score"] == graded["rows"]["cnn_mlp_instead"]["score"]
+    assert "lecture 4" in results["output"]

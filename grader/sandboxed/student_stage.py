@@ -235,7 +235,7 @@ def build(submission, name, handout_arguments, model_file, status):
         return
     except (Exception, SystemExit) as error:
         if isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError":
-            status["error"] = (f"{name}() ran out of memory while building its network: a "
+            status["error"] = (f"ran out of memory in {name}(), building its network: a "
                                "network this big cannot be graded; make it much smaller")
             return
         kind = "called sys.exit" if isinstance(error, SystemExit) else "raised"
