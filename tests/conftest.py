@@ -78,6 +78,9 @@ def script_env(tmp_path):
     env = {key: value for key, value in os.environ.items()
            if key not in ("DISPLAY", "WAYLAND_DISPLAY", "MNIST_DATA", "CIFAR10_DATA",
                           "FASHION_MNIST_DATA", "NNLAB_MIRROR")}
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):  # English unless a test asks
+        env.pop(variable, None)
+    env["LANG"] = "C.UTF-8"
     env["KERAS_HOME"] = str(tmp_path / "keras_home")
     env["MPLBACKEND"] = "Agg"
     env["PYTHONUNBUFFERED"] = "1"
