@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnlab.i18n import N_, _, current_language
 from nnlab.quiet_tensorflow import import_tensorflow
 
 MIRROR_ENV_VAR = "NNLAB_MIRROR"
@@ -34,6 +35,7 @@ IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 CIFAR_FOLDER = "cifar-10-batches-py"
 CIFAR_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
+CORRUPT = N_("{path} is corrupt or truncated ({problem}): download it again")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,9 @@ FASHION_MNIST = DatasetInfo(
      ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
      ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
      ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310")),
-    cache_subdir=os.path.join("datasets", "fashion-mnist"))
+    cache_subdir=os.path.join("datasets", "fashion-mnist"),
+    class_names_ko=("티셔츠/탑", "바지", "풀오버", "드레스", "코트",
+                    "샌들", "셔츠", "운동화", "가방", "앵클부츠"))
 
 CIFAR10 = DatasetInfo(
     "cifar10", "CIFAR-10", "CIFAR10_DATA", (32, 32, 3),
@@ -74,6 +78,14 @@ CIFAR10 = DatasetInfo(
     class_names_ko=("비행기", "자동차", "새", "고양이", "사슴", "개", "개구리", "말", "배", "트럭"))
 
 DATASETS = {info.name: info for info in (MNIST, FASHION_MNIST, CIFAR10)}
+
+
+def class_names(info, korean=None):
+    """The class names of a data set: the Korean ones with `korean` (None: when the messages
+    are Korean), where it has them."""
+    if korean is None:
+        korean = current_language() == "ko"
+    return info.class_names_ko if korean and info.class_names_ko else info.class_names
 
 
 @dataclass
@@ -101,8 +113,9 @@ def load(name, data=None, mirror=None, cache_dir=None):
         try:
             return Dataset(*_validated(info, arrays), info=info, source=source)
         except DataError as error:
-            raise SystemExit(f"error: {source} does not hold {info.title} as expected ({error}): "
-                             "point --data at a good copy") from None
+            raise SystemExit(_("error: {path} does not hold {title} as expected ({problem}): "
+                               "point --data at a good copy").format(
+                                   path=source, title=info.title, problem=error)) from None
     mirror = mirror or os.environ.get(MIRROR_ENV_VAR)
     source, arrays = _read_cached_or_download(info, mirror, cache_dir)
     return Dataset(*arrays, info=info, source=source)
@@ -142,8 +155,9 @@ def one_hot(labels, num_classes=10):
 
 def _read_local(info, path):
     if not os.path.exists(path):
-        raise SystemExit(f"error: {path} does not exist: give --data (or ${info.env_var}) "
-                         f"the path of a local copy of {info.title}")
+        raise SystemExit(_("error: {path} does not exist: give --data (or ${variable}) the path "
+                           "of a local copy of {title}").format(path=path, variable=info.env_var,
+                                                               title=info.title))
     try:
         return _read_path(info, path)
     except DataError as error:
@@ -159,9 +173,12 @@ def _read_path(info, path):
         return _read_idx_folder(path)
     if info.name == "cifar10" and path.endswith((".tar.gz", ".tgz")):
         return _read_cifar_tar(path)
-    kinds = ("an .npz, cifar-10-python.tar.gz or the cifar-10-batches-py folder" if info.name == "cifar10"
-             else "an .npz or a folder with the four IDX files")
-    raise DataError(f"{path}: not a format the loader knows; give {kinds}")
+    if info.name == "cifar10":
+        raise DataError(_("{path}: not a format the loader knows; give an .npz, "
+                          "cifar-10-python.tar.gz or the cifar-10-batches-py folder").format(
+                              path=path))
+    raise DataError(_("{path}: not a format the loader knows; give an .npz or a folder with the "
+                      "four IDX files").format(path=path))
 
 
 def _read_cached_or_download(info, mirror, cache_dir):
@@ -198,8 +215,10 @@ def _download(info, mirror, cache_dir, cache_folder, damaged):
     get_file = import_tensorflow().keras.utils.get_file
     base = mirror.rstrip("/") + "/" if mirror else info.origin
     names = ", ".join(file_name for file_name, _ in info.files)
-    cache_advice = (f"or put a good copy of {names} in {cache_folder}" if not damaged else
-                    f"or replace the damaged copy in {cache_folder} ({damaged})")
+    cache_advice = _("or put a good copy of {names} in {folder}").format(
+        names=names, folder=cache_folder) if not damaged else \
+        _("or replace the damaged copy in {folder} ({problem})").format(folder=cache_folder,
+                                                                        problem=damaged)
     paths = []
     for file_name, file_hash in info.files:
         url = base + file_name
@@ -207,15 +226,18 @@ def _download(info, mirror, cache_dir, cache_folder, damaged):
             paths.append(get_file(file_name, origin=url, file_hash=file_hash,
                                   cache_subdir=info.cache_subdir, cache_dir=cache_dir))
         except ValueError:
-            raise SystemExit(f"error: the download of {url} does not match its published checksum "
-                             "(a broken download or a wrong mirror): try again, use another "
-                             "--mirror, or give a local copy with --data") from None
+            raise SystemExit(_("error: the download of {url} does not match its published "
+                               "checksum (a broken download or a wrong mirror): try again, use "
+                               "another --mirror, or give a local copy with --data").format(
+                                   url=url)) from None
         except Exception as error:
             reason = " ".join(str(error).split())[:200]
-            raise SystemExit(
-                f"error: cannot download {info.title} from {url} ({reason}). Options: --data PATH "
-                f"(or ${info.env_var}) to a local copy; --mirror URL (or ${MIRROR_ENV_VAR}) to "
-                f"a reachable copy; {cache_advice}") from None
+            raise SystemExit(_(
+                "error: cannot download {title} from {url} ({reason}). Options: --data PATH (or "
+                "${variable}) to a local copy; --mirror URL (or ${mirror_variable}) to a "
+                "reachable copy; {cache_advice}").format(
+                    title=info.title, url=url, reason=reason, variable=info.env_var,
+                    mirror_variable=MIRROR_ENV_VAR, cache_advice=cache_advice)) from None
     return paths
 
 
@@ -224,10 +246,10 @@ def _read_npz(path):
         with np.load(path, allow_pickle=False) as archive:
             return tuple(archive[key] for key in ("x_train", "y_train", "x_test", "y_test"))
     except KeyError as error:
-        raise DataError(f"{path} lacks an array ({error.args[0]}); an .npz needs x_train, "
-                        "y_train, x_test and y_test") from None
+        raise DataError(_("{path} lacks an array ({name}); an .npz needs x_train, y_train, "
+                          "x_test and y_test").format(path=path, name=error.args[0])) from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise DataError(f"{path} is corrupt or truncated ({error}): download it again") from None
+        raise DataError(_(CORRUPT).format(path=path, problem=error)) from None
 
 
 def _read_idx_folder(folder):
@@ -238,8 +260,9 @@ def _read_idx_folder(folder):
                       for name in (stem, dotted) for suffix in (".gz", "")]
         found = [path for path in candidates if os.path.isfile(path)]
         if not found:
-            raise DataError(f"{folder} has no {stem}[.gz]; a data folder needs the four IDX "
-                            f"files {', '.join(IDX_FILES)} (or give the .npz)")
+            raise DataError(_("{folder} has no {name}[.gz]; a data folder needs the four IDX "
+                              "files {names} (or give the .npz)").format(
+                                  folder=folder, name=stem, names=", ".join(IDX_FILES)))
         paths.append(found[0])
     return _read_idx_files(paths)
 
@@ -255,15 +278,16 @@ def _read_idx(path):
         with opener(path, "rb") as file:
             content = file.read()
     except (OSError, EOFError) as error:
-        raise DataError(f"{path} is corrupt or truncated ({error}): download it again") from None
+        raise DataError(_(CORRUPT).format(path=path, problem=error)) from None
     if len(content) < 8 or content[:2] != b"\0\0" or content[2] != 0x08:
-        raise DataError(f"{path} is not an IDX file of unsigned bytes: download it again")
+        raise DataError(_("{path} is not an IDX file of unsigned bytes: download it "
+                          "again").format(path=path))
     dimensions = content[3]
     header = 4 + 4 * dimensions
     shape = tuple(int.from_bytes(content[4 + 4 * i: 8 + 4 * i], "big") for i in range(dimensions))
     if len(content) != header + int(np.prod(shape)):
-        raise DataError(f"{path} is truncated: its header promises {shape} values: "
-                        "download it again")
+        raise DataError(_("{path} is truncated: its header promises {shape} values: download "
+                          "it again").format(path=path, shape=shape))
     return np.frombuffer(content, np.uint8, offset=header).reshape(shape)
 
 
@@ -274,8 +298,8 @@ def _read_cifar_folder(path):
     for name in CIFAR_BATCHES:
         batch_path = os.path.join(path, name)
         if not os.path.isfile(batch_path):
-            raise DataError(f"{path} has no {name}; give the cifar-10-batches-py folder, "
-                            "cifar-10-python.tar.gz or an .npz")
+            raise DataError(_("{path} has no {name}; give the cifar-10-batches-py folder, "
+                              "cifar-10-python.tar.gz or an .npz").format(path=path, name=name))
         with open(batch_path, "rb") as file:
             batches.append(_read_cifar_batch(file, batch_path))
     return _join_cifar_batches(batches)
@@ -292,9 +316,10 @@ def _read_cifar_tar(path):
                 member = archive.extractfile(f"{CIFAR_FOLDER}/{name}")
                 batches.append(_read_cifar_batch(member, f"{path}:{name}"))
     except KeyError as error:
-        raise DataError(f"{path} lacks {error}: it is not the official cifar-10-python.tar.gz") from None
+        raise DataError(_("{path} lacks {name}: it is not the official "
+                          "cifar-10-python.tar.gz").format(path=path, name=error)) from None
     except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
-        raise DataError(f"{path} is corrupt or truncated ({error}): download it again") from None
+        raise DataError(_(CORRUPT).format(path=path, problem=error)) from None
     return _join_cifar_batches(batches)
 
 
@@ -309,8 +334,8 @@ class _ArraysOnly(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) in self.ALLOWED:
             return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"it asks for {module}.{name}, which a data file never "
-                                     "needs (only arrays are loaded)")
+        raise pickle.UnpicklingError(_("it asks for {name}, which a data file never needs (only "
+                                       "arrays are loaded)").format(name=f"{module}.{name}"))
 
 
 def _read_cifar_batch(file, name):
@@ -319,8 +344,8 @@ def _read_cifar_batch(file, name):
         images = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
         labels = np.asarray(batch[b"labels"], dtype=np.uint8)
     except Exception as error:
-        raise DataError(f"{name} is corrupt or truncated ({type(error).__name__}: {error}): "
-                        "download it again") from None
+        raise DataError(_(CORRUPT).format(path=name, problem=f"{type(error).__name__}: "
+                                                             f"{error}")) from None
     return images.transpose(0, 2, 3, 1), labels  # to Keras' channels-last layout
 
 
@@ -336,18 +361,23 @@ def _validated(info, arrays):
     checked = []
     for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
         if not len(images):
-            raise DataError(f"x_{split} holds no image")
+            raise DataError(_("{array} holds no image").format(array=f"x_{split}"))
         if images.ndim != 1 + len(info.image_shape) or images.shape[1:] != info.image_shape:
-            raise DataError(f"x_{split} has shape {images.shape}, expected (N, "
-                            f"{', '.join(map(str, info.image_shape))})")
+            raise DataError(_("{array} has shape {shape}, expected {expected}").format(
+                array=f"x_{split}", shape=images.shape,
+                expected=f"(N, {', '.join(map(str, info.image_shape))})"))
         if images.dtype != np.uint8:
-            raise DataError(f"x_{split} has dtype {images.dtype}, expected uint8 pixels")
+            raise DataError(_("{array} has dtype {dtype}, expected uint8 pixels").format(
+                array=f"x_{split}", dtype=images.dtype))
         labels = labels.reshape(-1) if labels.ndim == 2 and labels.shape[1] == 1 else labels
         if labels.shape != (len(images),):
-            raise DataError(f"y_{split} has shape {labels.shape}, expected ({len(images)},)")
+            raise DataError(_("{array} has shape {shape}, expected {expected}").format(
+                array=f"y_{split}", shape=labels.shape, expected=f"({len(images)},)"))
         if not np.issubdtype(labels.dtype, np.integer):
-            raise DataError(f"y_{split} has dtype {labels.dtype}, expected integer class ids")
+            raise DataError(_("{array} has dtype {dtype}, expected integer class ids").format(
+                array=f"y_{split}", dtype=labels.dtype))
         if len(labels) and (labels.min() < 0 or labels.max() >= len(info.class_names)):
-            raise DataError(f"y_{split} holds labels outside 0..{len(info.class_names) - 1}")
+            raise DataError(_("{array} holds labels outside 0..{last}").format(
+                array=f"y_{split}", last=len(info.class_names) - 1))
         checked += [images, labels.astype(np.int64)]
     return checked

@@ -8,6 +8,7 @@ import numpy as np
 
 from nnlab import plots
 from nnlab.checkpoints import save_keras_model
+from nnlab.i18n import _
 from nnlab.training_log import History, keras_callbacks
 
 
@@ -17,7 +18,8 @@ def run_training(main):
         main()
     except KeyboardInterrupt:
         sys.stdout.flush()
-        sys.stderr.write("\nInterrupted: the previously saved model, if any, is unchanged.\n")
+        sys.stderr.write("\n" + _("Interrupted: the previously saved model, if any, is "
+                                   "unchanged.") + "\n")
         sys.stderr.flush()
         # Leave at once: TensorFlow objects cut off half-built would complain while being freed.
         os._exit(130)
@@ -41,15 +43,15 @@ def refuse_non_finite(history, model):
     diverged = any(not math.isfinite(loss) for loss in losses) or \
         any(not np.all(np.isfinite(weights)) for weights in model.get_weights())
     if diverged:
-        raise SystemExit("error: training diverged (the cost or the weights are no longer "
-                         "finite numbers): lower --learning-rate; no model was saved, the last "
-                         "good one is untouched")
+        raise SystemExit(_("error: training diverged (the cost or the weights are no longer "
+                           "finite numbers): lower --learning-rate; no model was saved, the "
+                           "last good one is untouched"))
 
 
 def save_keras_training(model, history, args, notes):
     """Save the model and what testing it needs to know; draw the training curves."""
     refuse_non_finite(history, model)
     save_keras_model(model, args.model, notes)
-    print(f"Model saved to {args.model}")
+    print(_("Model saved to {path}").format(path=args.model))
     if args.pictures:
         plots.save_training_curves(History.from_keras(history).curves, "epoch", args.model)
