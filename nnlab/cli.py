@@ -78,8 +78,8 @@ def language_flag(argv):
 def parse(doc, argv, *groups):
     """Parse `argv` with the flags of `groups`; returns (parser, args), already checked."""
     language_flag(argv)
-    parser = Parser(description=((doc or "").strip().splitlines() or [None])[0],  # None: a notebook
-                    formatter_class=HelpFormatter)
+    first_line = ((doc or "").strip().splitlines() or [None])[0]  # None: a notebook
+    parser = Parser(description=first_line and _(first_line), formatter_class=HelpFormatter)
     parser.add_argument("--lang", choices=LANGUAGES,
                         help=_("language of the messages: en (English) or ko (Korean); "
                                "default: from LANG"))

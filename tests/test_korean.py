@@ -48,7 +48,7 @@ def messages_in(path):
         literals = node.args[:MARKERS[node.func.id]]
         if len(literals) < MARKERS[node.func.id] or not all(
                 isinstance(arg, ast.Constant) and isinstance(arg.value, str) for arg in literals):
-            if not (node.func.id == "_" and literals and isinstance(literals[0], (ast.Name,
+            if not (node.func.id == "_" and literals and isinstance(literals[0], (ast.Name, ast.IfExp,
                                                                                    ast.Attribute,
                                                                                    ast.Call,
                                                                                    ast.Subscript))):
@@ -57,7 +57,9 @@ def messages_in(path):
         values = tuple(arg.value for arg in literals)
         found[values[0] if len(values) == 1 else values] = f"{where}:{node.lineno}"
     docstring = ast.get_docstring(tree)
-    if docstring and "parse(__doc__" in source:  # the --help description
+    if docstring and any(isinstance(node, ast.Call) and node.args and
+                         isinstance(node.args[0], ast.Name) and node.args[0].id == "__doc__"
+                         for node in ast.walk(tree)):  # cli.parse(__doc__, ...): --help's text
         found[docstring.strip().splitlines()[0]] = f"{where}:1"
     return found, problems
 
