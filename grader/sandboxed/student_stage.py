@@ -204,11 +204,11 @@ def N_(message):
     return message
 
 
-def say(status, message, **values):
+def say(status, said, **values):
     """The stage's error, in English and as (message, values) for the grader to translate."""
     values = {key: str(value)[:300] for key, value in values.items()}
-    status["error"] = message.format(**values)
-    status["said"] = [message, values]
+    status["error"] = said.format(**values)
+    status["said"] = [said, values]
 
 
 def build(submission, name, handout_arguments, model_file, status):
@@ -218,8 +218,8 @@ def build(submission, name, handout_arguments, model_file, status):
         source = read_source(submission)
         statements = definitions_only(source, os.path.basename(submission))
     except SyntaxError as error:
-        say(status, N_("syntax error at line {line}: {message}"), line=error.lineno,
-            message=error.msg)
+        say(status, N_("syntax error at line {line}: {problem}"), line=error.lineno,
+            problem=error.msg)
         return
     except (RecursionError, MemoryError):  # Python's own parser and compiler give up
         say(status, N_("Python cannot compile the file: an expression is nested too deeply"))
