@@ -415,7 +415,7 @@ def chosen_network(parser, args, chosen, with_hidden, without_hidden, keywords):
     options = {name: getattr(args, name) for name in keywords(builder)}
     if getattr(args, "exact_symmetry", False):
         if builder is not with_hidden:
-            parser.error("argument --exact-symmetry: needs the hidden-layer network (--hidden)")
+            parser.error(_("argument --exact-symmetry: needs the hidden-layer network (--hidden)"))
         from nnlab import exact_symmetry
         builder = exact_symmetry.NN_comp_graph_with_hidden_layer
     for name in ("hidden_units", "activation"):

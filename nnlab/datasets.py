@@ -161,7 +161,7 @@ def _read_local(info, path):
     try:
         return _read_path(info, path)
     except DataError as error:
-        raise SystemExit(f"error: {error}") from None
+        raise SystemExit(_("error: {problem}").format(problem=error)) from None
 
 
 def _read_path(info, path):
@@ -200,7 +200,7 @@ def _read_cached_or_download(info, mirror, cache_dir):
         source, arrays = _read_downloaded(info, paths)
         return source, _validated(info, arrays)
     except DataError as error:
-        raise SystemExit(f"error: {error}") from None
+        raise SystemExit(_("error: {problem}").format(problem=error)) from None
 
 
 def _read_downloaded(info, paths):

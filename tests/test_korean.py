@@ -217,3 +217,51 @@ def test_a_missing_return_is_named(run_script, tmp_path):
     for lang, words in (("en", "return model"), ("ko", "return model")):
         result = run_script("cifar/check_homework.py", str(path), "--lang", lang)
         assert result.returncode == 1 and words in result.stdout, result.stdout
+
+
+# Each lab as a student runs it, on small generated data: every line it prints in Korean.
+LABS = {
+    "mnist": [("mnist/show_mnist_data.py", "--data", "{mnist}", "--save", "{tmp}/data.png"),
+              ("mnist/Train_NN.py", "--data", "{mnist}", "--steps", "30", "--hidden",
+               "--model", "{tmp}/m.ckpt"),
+              ("mnist/Test_NN.py", "--model", "{tmp}/m.ckpt")],
+    "keras": [("mnist_keras/Train_NN_keras.py", "--data", "{mnist}", "--epochs", "1",
+               "--model", "{tmp}/m.h5"),
+              ("mnist_keras/Test_NN_keras.py", "--model", "{tmp}/m.h5")],
+    "cifar": [("cifar/show_cifar_data.py", "--data", "{cifar}", "--save", "{tmp}/data.png",
+               "--names"),
+              ("cifar/Train_NN_cifar.py", "--solution", "grader/reference_solution.py",
+               "--data", "{cifar}", "--epochs", "1", "--model", "{tmp}/c.h5"),
+              ("cifar/Test_NN_cifar.py", "--model", "{tmp}/c.h5")],
+    "cnn": [("mnist/Train_CNN.py", "--data", "{mnist}", "--steps", "20",
+             "--model", "{tmp}/cnn.ckpt"),
+            ("mnist/Test_CNN.py", "--model", "{tmp}/cnn.ckpt"),
+            ("mnist_keras/Train_CNN_keras.py", "--data", "{mnist}", "--epochs", "1",
+             "--model", "{tmp}/cnn.h5"),
+            ("mnist_keras/Test_CNN_keras.py", "--model", "{tmp}/cnn.h5"),
+            ("cifar/Train_CNN_cifar.py", "--solution", "grader/cnn_reference_solution.py",
+             "--data", "{cifar}", "--epochs", "1", "--model", "{tmp}/ccnn.h5"),
+            ("cifar/Test_CNN_cifar.py", "--model", "{tmp}/ccnn.h5")],
+}
+
+
+@pytest.mark.parametrize("lab", sorted(LABS))
+def test_a_korean_run_of_each_lab_prints_no_english_sentence(run_script, script_env, tmp_path,
+                                                             lab):
+    from conftest import generated_arrays, write_npz
+    places = {"tmp": str(tmp_path),
+              "mnist": write_npz(tmp_path / "mnist.npz", generated_arrays((28, 28))),
+              "cifar": write_npz(tmp_path / "cifar10.npz", generated_arrays(
+                  (32, 32, 3), train_size=300, test_size=100))}
+    for script, *args in LABS[lab]:
+        run_korean(run_script, script_env, script, *(arg.format(**places) for arg in args))
+
+
+def test_korean_class_names_in_the_pictures_need_a_hangul_font_or_say_so():
+    from nnlab import plots
+    from nnlab.datasets import CIFAR10
+    names = plots.picture_class_names(CIFAR10.class_names_ko)
+    if plots.korean_font():
+        assert names == list(CIFAR10.class_names_ko)
+    else:
+        assert names == list(CIFAR10.class_names)  # and a note says how to install a font
