@@ -46,4 +46,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    lab.run_testing(main)
+    main()

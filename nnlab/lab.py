@@ -439,9 +439,10 @@ class KerasTraining:
     """
 
     def __init__(self, doc, argv, model_name, epochs, data_sets=MNIST_DATASETS, cifar=False,
-                 flags=()):
+                 flags=(), images=True, validation_split=0.1):
         groups = [cli.data(data_sets), cli.cifar_inputs() if cifar else cli.train_size(),
-                  cli.training(epochs=epochs, shuffle=True, validation_split=0.1), *flags,
+                  cli.training(epochs=epochs, shuffle=True, validation_split=validation_split),
+                  *flags,
                   cli.model_file(default_model_path(model_name),
                                  "where to save the model: .h5 (the course) or .keras",
                                  keras=True, writes=True),
@@ -452,10 +453,30 @@ class KerasTraining:
         self.dataset = getattr(self.args, "dataset", data_sets[0])
         self.scale = getattr(self.args, "scale", True)
         self.data = load_lesson_data(self.parser, self.dataset, self.args.data, self.args.mirror,
-                                     images=True, scale=self.scale,
+                                     images=images, scale=self.scale,
                                      train_size=self.args.train_size)
         cli.check_batch_size(self.parser, self.args.batch_size, len(self.data.x_train),
                              self.args.validation_split)
+        self.batch_size, self.epochs = self.args.batch_size, self.args.epochs
+        self.validation_split = self.args.validation_split
+
+    def chosen_model(self, chosen, with_hidden, without_hidden, hidden_options):
+        """The model of the builder --hidden/--no-hidden ask for (else `chosen`, the file's
+        own choice), called with the optimizer of --optimizer/--learning-rate and, for
+        `with_hidden`, the flags named in `hidden_options`."""
+        from nnlab.optimizers import keras_optimizer
+        builder, options = cli.chosen_network(
+            self.parser, self.args, chosen, with_hidden, without_hidden,
+            lambda builder: hidden_options if builder is with_hidden else ())
+        self.hidden = builder is with_hidden
+        return builder(optimizer=keras_optimizer(self.args.optimizer, self.args.learning_rate),
+                       **options)
+
+    def homework_model(self, model_function, input_size):
+        """The handout's NN_model() or CNN_model() (or --solution's), called as the homework
+        asks, with a one-line error for every way it can be wrong."""
+        from nnlab.homework import build_model
+        return build_model(self.parser, self.args, model_function, input_size)
 
     def fit_options(self, model):
         """Say which device trains; the keyword arguments of fit besides the slide's (shuffle,
@@ -500,7 +521,7 @@ class KerasTesting(Testing):
     """A Keras test lesson's flags, notes, data as recorded, model loading and report."""
 
     def __init__(self, doc, argv, model_name, train_script, input_shape, data_sets=MNIST_DATASETS,
-                 cifar=False, pictures=CNN_PICTURES):
+                 cifar=False, pictures=CNN_PICTURES, images=True):
         super().__init__(doc, argv, model_name, train_script,
                          f"the model written by {train_script} (.h5 or .keras)", True, pictures,
                          checkpoints.read_notes, data_sets, cifar)
@@ -514,7 +535,7 @@ class KerasTesting(Testing):
         if cifar:
             report.warn_if_unlike_training("--scale" if scale else "--no-scale", scale,
                                            trained_scale, "pixels divided by 255", "raw pixels")
-        self.load_data(images=True, scale=scale,
+        self.load_data(images=images, scale=scale,
                        train_size=self.args.train_size or self.notes.get("train_size"))
 
     def load_model(self):
@@ -558,3 +579,11 @@ class KerasTesting(Testing):
                                   if name not in ("filters", "feature_maps")]
         chosen = self.print_report(test_accuracy, train_accuracy, predict)
         self.draw(chosen, predict, filters, feature_maps)
+
+    def report_mlp_model(self, model, test_accuracy, train_accuracy):
+        """The MLP lessons' report for a Keras model of Dense layers: verdict, samples, the
+        first layer's weights (class templates, or hidden units), pictures."""
+        predicted = report.predicted_classes(model, self.data.x_test)
+        layer = model.layers[0].get_weights()
+        self.report_mlp(test_accuracy, train_accuracy, predicted,
+                        *(layer[:1] if len(model.layers) == 1 else layer[:2]))
