@@ -110,8 +110,9 @@ def data(datasets=MNIST_DATASETS, dataset_default="first"):
                                                       "trained on)"))
         variables = "/".join("$" + DATA_ENV_VARS[name] for name in datasets)
         group.add_argument("--data", metavar="PATH",
-                           help=f"local copy of the data (also {variables}); otherwise Keras' "
-                                "cache in ~/.keras/datasets or a download")
+                           help=f"local copy of the data (also {variables}), kept in Keras' "
+                                "cache once read, so that later commands need no --data; "
+                                "otherwise Keras' cache in ~/.keras/datasets or a download")
         group.add_argument("--mirror", metavar="URL",
                            help="download from this mirror instead of the official origin "
                                 "(also $NNLAB_MIRROR); the published checksum is still checked")

@@ -11,6 +11,7 @@ missing.  Only the standard library (and nnlab.i18n, which is stdlib only) is us
 - A KeyboardInterrupt (Ctrl-C) that nothing caught: one line, exit status 130.  The process
   leaves at once (os._exit): TensorFlow objects cut off half-built complain while being freed.
   The training scripts catch Ctrl-C themselves first, to say that the saved model is unchanged.
+- A BrokenPipeError (the output piped into ``head``, which has read enough): silence.
 """
 
 import os
@@ -66,6 +67,8 @@ def _excepthook(kind, value, traceback):
     if issubclass(kind, KeyboardInterrupt):
         _write_line(interrupted())
         os._exit(INTERRUPTED_STATUS)
+    if issubclass(kind, BrokenPipeError):  # the output went to `head` or a closed pager
+        os._exit(1)
     name = getattr(value, "name", None) or ""
     if issubclass(kind, ModuleNotFoundError) and name.split(".")[0] in SUITE_PACKAGES:
         _write_line(not_installed(name.split(".")[0]))
