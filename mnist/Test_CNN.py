@@ -16,11 +16,11 @@ pooling.  The data is the one recorded beside the checkpoint by Train_CNN.py.
 import os
 import sys
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
-from nnlab import lab
+from nnlab import lab  # first: one line, not a traceback, if numpy is missing
+
+import numpy as np  # noqa: E402
 
 
 def average_accuracy(sess, accuracy, x_in, y_in, x, y, batch_size=100):

@@ -143,9 +143,10 @@ def data(datasets=MNIST_DATASETS, dataset_default="first"):
                                  "trained on)"))
         variables = "/".join("$" + DATA_ENV_VARS[name] for name in datasets)
         group.add_argument("--data", metavar="PATH",
-                           help=_("local copy of the data (also {variables}); otherwise Keras' "
-                                  "cache in ~/.keras/datasets or a download").format(
-                                      variables=variables))
+                           help=_("local copy of the data (also {variables}), kept in Keras' "
+                                  "cache once read, so that later commands need no --data; "
+                                  "otherwise Keras' cache in ~/.keras/datasets or a "
+                                  "download").format(variables=variables))
         group.add_argument("--mirror", metavar="URL",
                            help=_("download from this mirror instead of the official origin "
                                   "(also $NNLAB_MIRROR); the published checksum is still checked"))

@@ -7,19 +7,26 @@ Sources, in this order:
    - an ``.npz`` in the layout of ``keras.datasets`` (x_train, y_train, x_test, y_test);
    - for MNIST and Fashion-MNIST, a folder with the four IDX files (``.gz`` or raw);
    - for CIFAR-10, the official ``cifar-10-python.tar.gz`` or its ``cifar-10-batches-py/`` folder;
-2. Keras' cache (~/.keras/datasets), or else a download through ``keras.utils.get_file``
-   from the official origin or from a mirror (``--mirror URL``, $NNLAB_MIRROR), checked
-   against the published checksum.
+2. Keras' cache (~/.keras/datasets, or $KERAS_HOME/datasets), or else a download through
+   ``keras.utils.get_file`` from the official origin or from a mirror (``--mirror URL``,
+   $NNLAB_MIRROR), checked against the published checksum.
+
+A local copy, once read and checked, is kept in Keras' cache as ``<name>.npz`` (mnist.npz,
+fashion_mnist.npz, cifar10.npz: the layout of ``keras.datasets``), and a download lands there
+too: the next command without --data finds it there, offline.
 
 Every array is checked (shapes, dtypes, label range).  A bad file or a failed download ends
 the program with a one-line message that names the file and says what to do.
 """
 
+import filecmp
 import gzip
 import io
 import os
 import pickle
+import shutil
 import tarfile
+import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -111,11 +118,13 @@ def load(name, data=None, mirror=None, cache_dir=None):
         source = os.path.abspath(os.path.expanduser(path))
         arrays = _read_local(info, source)
         try:
-            return Dataset(*_validated(info, arrays), info=info, source=source)
+            checked = _validated(info, arrays)
         except DataError as error:
             raise SystemExit(_("error: {path} does not hold {title} as expected ({problem}): "
                                "point --data at a good copy").format(
                                    path=source, title=info.title, problem=error)) from None
+        keep_in_cache(info, source, checked, cache_dir)
+        return Dataset(*checked, info=info, source=source)
     mirror = mirror or os.environ.get(MIRROR_ENV_VAR)
     source, arrays = _read_cached_or_download(info, mirror, cache_dir)
     return Dataset(*arrays, info=info, source=source)
@@ -181,10 +190,76 @@ def _read_path(info, path):
                       "four IDX files").format(path=path))
 
 
+def keras_home(cache_dir=None):
+    """Keras' own folder: $KERAS_HOME, else ~/.keras (its datasets/ is where keras.datasets looks)."""
+    return cache_dir or os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras")
+
+
+def kept_copy_path(info, cache_dir=None):
+    """Where a local copy of the data set is kept for later commands: <Keras' cache>/<name>.npz
+    (for MNIST the very file name keras.datasets.mnist uses)."""
+    return os.path.join(keras_home(cache_dir), "datasets", f"{info.name}.npz")
+
+
+def keep_in_cache(info, source, arrays, cache_dir=None):
+    """Keep the checked `arrays`, read from the local copy `source`, in Keras' cache, so that
+    the next command finds them without --data (offline).  An .npz is copied as it is; other
+    formats are written as an .npz.  Nothing is written when the kept copy already holds the
+    same; a cache that cannot be written is left alone (the next command needs --data again)."""
+    kept = kept_copy_path(info, cache_dir)
+    if os.path.abspath(kept) == os.path.abspath(source):
+        return
+    try:
+        if source.endswith(".npz"):
+            if _same_file(source, kept):
+                return
+        elif os.path.isfile(kept) and _holds(kept, arrays):
+            return
+        os.makedirs(os.path.dirname(kept), exist_ok=True)
+        handle, scratch = tempfile.mkstemp(prefix=f".{info.name}.", suffix=".npz",
+                                           dir=os.path.dirname(kept))
+        try:
+            with os.fdopen(handle, "wb") as file:
+                if source.endswith(".npz"):
+                    with open(source, "rb") as original:
+                        shutil.copyfileobj(original, file)
+                else:
+                    x_train, y_train, x_test, y_test = arrays
+                    np.savez(file, x_train=x_train, y_train=y_train.astype(np.uint8),
+                             x_test=x_test, y_test=y_test.astype(np.uint8))
+            os.replace(scratch, kept)  # all or nothing: a cut-off copy never replaces a good one
+        finally:
+            if os.path.exists(scratch):
+                os.remove(scratch)
+    except OSError:
+        pass  # a read-only or full home: the data is read from --data again next time
+
+
+def _same_file(path, other):
+    if not os.path.isfile(other) or os.path.getsize(path) != os.path.getsize(other):
+        return False
+    return filecmp.cmp(path, other, shallow=False)
+
+
+def _holds(path, arrays):
+    try:
+        return all(np.array_equal(kept, expected)
+                   for kept, expected in zip(_read_npz(path), arrays))
+    except DataError:
+        return False
+
+
 def _read_cached_or_download(info, mirror, cache_dir):
-    """From Keras' cache when it holds good arrays (whatever their checksum), else downloaded."""
+    """From Keras' cache when it holds good arrays (whatever their checksum): the copy kept of
+    a local file, else the files Keras downloads; else downloaded."""
+    cache_dir = keras_home(cache_dir)
+    kept = kept_copy_path(info, cache_dir)
+    if os.path.isfile(kept) and info.name != "mnist":  # MNIST's kept copy is Keras' mnist.npz
+        try:
+            return kept, _validated(info, _read_npz(kept))
+        except DataError:
+            pass  # damaged: Keras' own files, or a download, replace it
     # get_file quietly switches to /tmp/.keras when the cache folder does not exist yet.
-    cache_dir = cache_dir or os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras")
     cache_folder = os.path.join(cache_dir, info.cache_subdir)
     cached = [os.path.join(cache_folder, file_name) for file_name, _ in info.files]
     damaged = None

@@ -1,8 +1,10 @@
 """The CIFAR-10 handouts' plumbing: calling the student's NN_model() or CNN_model() as the
 homework asks, or the one of another file (--solution)."""
 
+import contextlib
 import os
 import runpy
+import warnings
 
 from nnlab.checkpoints import check_keras_model
 from nnlab.i18n import N_, _
@@ -24,6 +26,17 @@ def not_implemented(function):
     handout, what = TO_WRITE[function]
     return _("error: {function}() is not implemented yet: in {handout}, {what}, compile it, and "
              "return it").format(function=function, handout=handout, what=_(what))
+
+
+@contextlib.contextmanager
+def input_dim_accepted():
+    """The slides' Dense(..., input_dim=...) without Keras 3's warning about it: Keras 3 still
+    builds the same network from it, and the warning ("Do not pass an `input_shape`/`input_dim`
+    argument to a layer") gives a student nothing to fix.  That one warning only."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Do not pass an `input_shape`/`input_dim`",
+                                category=UserWarning)
+        yield
 
 
 def load_solution(path, function="NN_model"):
@@ -54,7 +67,8 @@ def build_model(parser, args, model_function, input_size):
         options = {"activation": args.activation,
                    "optimizer": keras_optimizer(args.optimizer, args.learning_rate)}
     try:
-        model = model_function(**options)
+        with input_dim_accepted():
+            model = model_function(**options)
     except NotImplementedError:
         raise SystemExit(not_implemented(function)) from None
     except TypeError as error:

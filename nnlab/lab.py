@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnlab import checkpoints, cli, datasets, devices, plots, report
-from nnlab.choices import CNN_NETWORK, MNIST_DATASETS
+from nnlab.choices import BUILDER_OPTIONS, CNN_NETWORK, MNIST_DATASETS
 from nnlab.paths import default_model_path, picture_path
 from nnlab.quiet_tensorflow import import_tensorflow, import_tensorflow_v1
 from nnlab.training import fit_verbosity, refuse_non_finite
@@ -101,25 +101,35 @@ class TF1Training:
     """
 
     def __init__(self, doc, argv, model_name, steps, keep_prob=None, network=CNN_NETWORK,
-                 test_script="Test_CNN.py", flags=()):
-        groups = [cli.data(), cli.training(steps=steps)]
+                 test_script="Test_CNN.py", flags=(), shuffle=None, gradients=False):
+        groups = [cli.data(), cli.training(steps=steps, shuffle=shuffle)]
         groups += [cli.keep_prob(keep_prob)] if keep_prob is not None else []
         groups += [*flags,
                    cli.model_file(default_model_path(model_name),
                                   f"where to save the checkpoint ({test_script} reads it there)",
                                   writes=True),
-                   cli.training_pictures()]
+                   cli.training_pictures(gradients=gradients)]
         self.parser, self.args = cli.parse(doc, argv, *groups)
         self.tf = import_tensorflow_v1()  # after the flags are checked: --help answers at once
         self.network = network
         self.data = load_lesson_data(self.parser, self.args.dataset, self.args.data,
                                      self.args.mirror)
         cli.check_batch_size(self.parser, self.args.batch_size, len(self.data.x_train))
-        batches_per_epoch = len(self.data.x_train) // self.args.batch_size
-        self.steps = self.args.epochs * batches_per_epoch if self.args.epochs else self.args.steps
+        self.batches_per_epoch = len(self.data.x_train) // self.args.batch_size
+        self.steps = self.args.epochs * self.batches_per_epoch if self.args.epochs \
+            else self.args.steps
         self.batch_size, self.seed = self.args.batch_size, self.args.seed
         self.keep_prob = getattr(self.args, "keep_prob", None)
         self.log = None
+        self._shuffle_order = np.random.default_rng(self.seed)
+
+    def shuffled(self, x, y, step):
+        """With --shuffle, `x` and `y` in a new random order at the first step of every epoch
+        (`step` counted from 0); else, and at the other steps, as they are."""
+        if not getattr(self.args, "shuffle", False) or step % self.batches_per_epoch:
+            return x, y
+        order = self._shuffle_order.permutation(len(x))
+        return x[order], y[order]
 
     def progress(self, session, accuracy, test_feed):
         """Say what trains on which device, then follow the steps (a StepAccuracyLog);
@@ -162,6 +172,96 @@ class TF1Training:
             plots.save_training_curves(self.log.history.curves, "step", self.args.model)
 
 
+class TF1NNTraining(TF1Training):
+    """Train_NN.py's run: TF1Training with the network flags (--hidden, --hidden-units,
+    --activation, --init, --optimizer, --learning-rate, --cost, --exact-symmetry), --shuffle
+    (off: the course takes batches in order) and --gradients.
+
+    `chosen_network()` is the builder NN_comp_graph.py's line `NN_comp_graph = ...` names (or the one
+    --hidden/--no-hidden ask for), with the flags' options bound: called as the slide calls
+    it, ``accuracy, train = NN_comp_graph(x_in, y_in)``.  `progress(...)` follows the steps
+    with the cost of each step's batch *after* its update, the same number the curves picture
+    draws, and stops at the first cost that is not a finite number.
+    """
+
+    def __init__(self, doc, argv, model_name, steps):
+        super().__init__(doc, argv, model_name, steps, network=None, test_script="Test_NN.py",
+                         shuffle=False, gradients=True, flags=[cli.network(
+                             hidden_units=100, tf1=True,
+                             model_choice="the line `NN_comp_graph = ...` in NN_comp_graph.py")])
+        self.builder, self.options = None, {}
+
+    def chosen_network(self):
+        import functools
+
+        import NN_comp_graph
+        self.builder, self.options = cli.chosen_network(
+            self.parser, self.args, NN_comp_graph.NN_comp_graph,
+            NN_comp_graph.NN_comp_graph_with_hidden_layer,
+            NN_comp_graph.NN_comp_graph_without_hidden_layer,
+            lambda builder: BUILDER_OPTIONS[builder.__name__])
+        self.network = self.builder.__name__
+        return functools.partial(self.builder, **self.options)
+
+    def progress(self, session, x_in, y_in):
+        """Say what trains; returns the object whose `step(i, feed)` follows each step."""
+        from nnlab.training_log import TF1TrainingLog
+        graph = self.tf.get_default_graph()
+        cost, accuracy = (graph.get_tensor_by_name(name + ":0") for name in ("cost", "accuracy"))
+        print(f"Training {self.network} on {self.data.dataset.info.title}: {self.steps} steps of "
+              f"{self.batch_size} images", flush=True)
+        sigmoid = graph.get_tensor_by_name("h:0") \
+            if self.options.get("activation") == "sigmoid" else None
+        if self.args.pictures or self.args.logdir:
+            self.log = TF1TrainingLog(self.tf, session, self.args.logdir, cost, accuracy,
+                                      inside=self.args.gradients, sigmoid_outputs=sigmoid)
+        return CostProgress(session, cost, self.steps, self.log,
+                            {x_in: self.data.x_test, y_in: self.data.y_test})
+
+    def notes(self):
+        notes = super().notes()
+        del notes["network"]
+        return {**notes, "builder": self.network, "options": self.options,
+                "shuffle": self.args.shuffle}
+
+    @contextlib.contextmanager
+    def saving(self, notes=None):
+        """`with run.saving() as path: tf.train.Saver().save(sess, path)`; then the curves
+        and, with --gradients, what happened inside the network."""
+        log, self.log = self.log, None  # TF1Training's saving draws StepAccuracyLog's curves
+        if log:
+            log.close()
+        with super().saving(notes) as path:
+            yield path
+        if self.args.pictures and log:
+            plots.save_training_curves(log.learning_curves(), "step", self.args.model)
+            if self.args.gradients:
+                plots.save_gradients(log.inside_curves(), self.args.model)
+
+
+class CostProgress:
+    """After each step of Train_NN.py: the cost of the step's batch measured after its update
+    (in the bar on a terminal, a line every tenth of the run in a log), the curves' points."""
+
+    def __init__(self, session, cost, steps, log, test_feed):
+        from nnlab.progress import StepProgress
+        self.session, self.cost, self.steps, self.log = session, cost, steps, log
+        self.test_feed = test_feed
+        self.bar = StepProgress(steps, label="cost")
+
+    def step(self, i, batch_feed):
+        """Step `i` (counted from 0) has just trained on `batch_feed`."""
+        step = i + 1
+        batch_cost = self.session.run(self.cost, feed_dict=batch_feed)
+        if not np.isfinite(batch_cost):
+            self.bar.interrupt()
+            raise SystemExit(f"error: the cost became {batch_cost} at step {step}: "
+                             "lower --learning-rate; no model was saved")
+        self.bar.update(step, batch_cost)
+        if self.log:
+            self.log.step(step, batch_feed, self.test_feed, last=step == self.steps)
+
+
 class Testing:
     """What the test lessons share: flags, notes, the data as recorded, the report."""
 
@@ -202,6 +302,25 @@ class Testing:
             report.print_predictions(data.y_test[chosen], predict(self.data.x_test[chosen]),
                                      class_names(data, getattr(self.args, "korean", False)))
         return chosen
+
+    def report_mlp(self, test_accuracy, train_accuracy, predicted, weights, biases=None,
+                   zero_init=False):
+        """The MLP lessons' report: `predicted` classes of the test images; the first layer's
+        `weights` are the softmax network's class templates, or, with `biases`, a hidden
+        layer's units (printed in groups of identical ones)."""
+        data = self.data.dataset
+        report.print_overfitting_verdict(float(test_accuracy), float(train_accuracy))
+        chosen = report.sample_indices(self.args.samples, len(data.x_test), self.args.seed)
+        report.print_predictions(data.y_test[chosen], predicted[chosen], class_names(data))
+        hidden = None
+        if biases is not None:
+            weights, hidden = None, weights
+            report.print_hidden_units(hidden, biases, zero_init)
+        if self.args.pictures:
+            plots.draw_test_pictures(data.x_test, data.y_test, predicted, data.info.class_names,
+                                     self.args.pictures, self.args.model, self.args.picture_dir,
+                                     weights, hidden)
+            plots.show_saved()
 
     def draw(self, chosen, predict, filters, feature_maps):
         """The pictures asked for: the first layer's filters (`filters()`: a kernel and its
@@ -277,6 +396,38 @@ class TF1Testing(Testing):
         self.draw(chosen, predict, filters, feature_maps)
 
 
+NN_PICTURES = ("confusion", "mistakes", "weights", "hidden_units")
+
+
+class TF1NNTesting(TF1Testing):
+    """Test_NN.py's run: the checkpoint's notes say which of NN_comp_graph.py's networks to
+    rebuild (`trained_network()`, called as the slide calls it) and with which options."""
+
+    def __init__(self, doc, argv, model_name, train_script):
+        super().__init__(doc, argv, model_name, train_script, checkpoints.read_tf1_notes,
+                         NN_PICTURES)
+
+    def trained_network(self):
+        import functools
+
+        import NN_comp_graph
+        builder = getattr(NN_comp_graph, self.notes["builder"])  # checked by read_tf1_notes
+        return functools.partial(builder, **self.notes["options"])
+
+    def report(self, session, x_in, test_accuracy, train_accuracy):
+        """The overfitting verdict, random test images, the hidden units, the pictures."""
+        graph = self.tf.get_default_graph()
+        predicted = session.run(graph.get_tensor_by_name("prediction:0"),
+                                {x_in: self.data.x_test})
+        variables = {variable.op.name: variable for variable in self.tf.global_variables()}
+        if self.notes["builder"] == "NN_comp_graph_without_hidden_layer":
+            layer = session.run(variables["w"]), None
+        else:
+            layer = session.run([variables["w_hidden"], variables["b_hidden"]])
+        self.report_mlp(test_accuracy, train_accuracy, predicted, *layer,
+                        zero_init=self.notes["options"].get("init") == "zeros")
+
+
 class KerasTraining:
     """A Keras training lesson's flags, data, device line, saving and curves.
 
@@ -288,9 +439,10 @@ class KerasTraining:
     """
 
     def __init__(self, doc, argv, model_name, epochs, data_sets=MNIST_DATASETS, cifar=False,
-                 flags=()):
+                 flags=(), images=True, validation_split=0.1):
         groups = [cli.data(data_sets), cli.cifar_inputs() if cifar else cli.train_size(),
-                  cli.training(epochs=epochs, shuffle=True, validation_split=0.1), *flags,
+                  cli.training(epochs=epochs, shuffle=True, validation_split=validation_split),
+                  *flags,
                   cli.model_file(default_model_path(model_name),
                                  "where to save the model: .h5 (the course) or .keras",
                                  keras=True, writes=True),
@@ -301,10 +453,30 @@ class KerasTraining:
         self.dataset = getattr(self.args, "dataset", data_sets[0])
         self.scale = getattr(self.args, "scale", True)
         self.data = load_lesson_data(self.parser, self.dataset, self.args.data, self.args.mirror,
-                                     images=True, scale=self.scale,
+                                     images=images, scale=self.scale,
                                      train_size=self.args.train_size)
         cli.check_batch_size(self.parser, self.args.batch_size, len(self.data.x_train),
                              self.args.validation_split)
+        self.batch_size, self.epochs = self.args.batch_size, self.args.epochs
+        self.validation_split = self.args.validation_split
+
+    def chosen_model(self, chosen, with_hidden, without_hidden, hidden_options):
+        """The model of the builder --hidden/--no-hidden ask for (else `chosen`, the file's
+        own choice), called with the optimizer of --optimizer/--learning-rate and, for
+        `with_hidden`, the flags named in `hidden_options`."""
+        from nnlab.optimizers import keras_optimizer
+        builder, options = cli.chosen_network(
+            self.parser, self.args, chosen, with_hidden, without_hidden,
+            lambda builder: hidden_options if builder is with_hidden else ())
+        self.hidden = builder is with_hidden
+        return builder(optimizer=keras_optimizer(self.args.optimizer, self.args.learning_rate),
+                       **options)
+
+    def homework_model(self, model_function, input_size):
+        """The handout's NN_model() or CNN_model() (or --solution's), called as the homework
+        asks, with a one-line error for every way it can be wrong."""
+        from nnlab.homework import build_model
+        return build_model(self.parser, self.args, model_function, input_size)
 
     def fit_options(self, model):
         """Say which device trains; the keyword arguments of fit besides the slide's (shuffle,
@@ -349,7 +521,7 @@ class KerasTesting(Testing):
     """A Keras test lesson's flags, notes, data as recorded, model loading and report."""
 
     def __init__(self, doc, argv, model_name, train_script, input_shape, data_sets=MNIST_DATASETS,
-                 cifar=False, pictures=CNN_PICTURES):
+                 cifar=False, pictures=CNN_PICTURES, images=True):
         super().__init__(doc, argv, model_name, train_script,
                          f"the model written by {train_script} (.h5 or .keras)", True, pictures,
                          checkpoints.read_notes, data_sets, cifar)
@@ -363,7 +535,7 @@ class KerasTesting(Testing):
         if cifar:
             report.warn_if_unlike_training("--scale" if scale else "--no-scale", scale,
                                            trained_scale, "pixels divided by 255", "raw pixels")
-        self.load_data(images=True, scale=scale,
+        self.load_data(images=images, scale=scale,
                        train_size=self.args.train_size or self.notes.get("train_size"))
 
     def load_model(self):
@@ -407,3 +579,11 @@ class KerasTesting(Testing):
                                   if name not in ("filters", "feature_maps")]
         chosen = self.print_report(test_accuracy, train_accuracy, predict)
         self.draw(chosen, predict, filters, feature_maps)
+
+    def report_mlp_model(self, model, test_accuracy, train_accuracy):
+        """The MLP lessons' report for a Keras model of Dense layers: verdict, samples, the
+        first layer's weights (class templates, or hidden units), pictures."""
+        predicted = report.predicted_classes(model, self.data.x_test)
+        layer = model.layers[0].get_weights()
+        self.report_mlp(test_accuracy, train_accuracy, predicted,
+                        *(layer[:1] if len(model.layers) == 1 else layer[:2]))

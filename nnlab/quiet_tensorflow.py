@@ -12,8 +12,9 @@ import os
 import sys
 import tempfile
 
+from nnlab.guard import not_installed
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LEGACY_KERAS_OFF = ("", "0", "false", "False", "no")
 
 
@@ -32,18 +33,6 @@ def keras_on_tensorflow():
     os.environ.pop("TF_USE_LEGACY_KERAS", None)
 
 
-def not_installed(error):
-    """The one line for a Python without TensorFlow or Keras: which environment to activate."""
-    environments = [os.path.join(REPO_ROOT, name) for name in (".venv", "venv", "env")
-                    if os.path.isfile(os.path.join(REPO_ROOT, name, "pyvenv.cfg"))]
-    if environments and os.path.realpath(sys.prefix) != os.path.realpath(environments[0]):
-        activate = os.path.join(environments[0], "bin", "activate")
-        how = f"activate the suite's environment first (source {activate})"
-    else:
-        how = f"install the suite's packages: {sys.executable} -m pip install -r requirements.txt"
-    return f"error: {error.name} is not installed for {sys.executable}: {how}"
-
-
 def import_tensorflow():
     """Return the ``tensorflow`` module, imported with standard error silenced."""
     if "tensorflow" in sys.modules:
@@ -60,7 +49,9 @@ def import_tensorflow():
             if error.name not in ("tensorflow", "keras"):
                 raise
             os.dup2(saved_stderr, 2)
-            raise SystemExit(not_installed(error)) from None
+            raise SystemExit(not_installed(error.name)) from None
+        except KeyboardInterrupt:
+            raise  # Ctrl-C while TensorFlow loads: what it printed is only noise
         except BaseException:
             os.dup2(saved_stderr, 2)
             captured.seek(0)

@@ -20,6 +20,9 @@ sys.path.insert(0, REPO_ROOT)
 # The grader keeps trained networks' accuracies in a cache under $XDG_CACHE_HOME: the tests'
 # gradings start from an empty one of their own, never the machine's.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="nnlab-test-cache-")
+# The data loader keeps every local copy it reads in Keras' cache: the tests' copies (small
+# generated data) go to a cache of their own, never the machine's ~/.keras.
+os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="nnlab-test-keras-")
 
 SHARED_DATA = os.path.join(REPO_ROOT, "..", "shared", "data")
 REAL_MNIST = os.path.join(SHARED_DATA, "mnist.npz")
