@@ -47,6 +47,7 @@ import numpy as np
 
 from nnlab import checkpoints, cli, datasets, devices, plots, report
 from nnlab.choices import BUILDER_OPTIONS, CNN_NETWORK, MNIST_DATASETS
+from nnlab.i18n import N_, _
 from nnlab.paths import default_model_path, picture_path
 from nnlab.quiet_tensorflow import import_tensorflow, import_tensorflow_v1
 from nnlab.training import fit_verbosity, refuse_non_finite
@@ -84,10 +85,19 @@ def load_lesson_data(parser, name, source, mirror, images=False, scale=True, tra
 
 
 def class_names(data, korean=False):
-    """Names for the "actual/predicted" lines: none for digits, Korean ones with --korean."""
+    """Names for the "actual/predicted" lines: none for digits, Korean ones with --korean or
+    where the messages are Korean."""
     if data.info.name == "mnist":
         return None
-    return data.info.class_names_ko if korean else data.info.class_names
+    return list(datasets.class_names(data.info, True if korean else None))
+
+
+def picture_names(data, args):
+    """The class names the pictures show: Korean ones with --korean (or in Korean), where a
+    font draws them."""
+    korean = getattr(args, "korean", False)
+    return plots.picture_class_names(data.info.class_names_ko if korean and
+                                     data.info.class_names_ko else data.info.class_names)
 
 
 class TF1Training:
@@ -106,7 +116,8 @@ class TF1Training:
         groups += [cli.keep_prob(keep_prob)] if keep_prob is not None else []
         groups += [*flags,
                    cli.model_file(default_model_path(model_name),
-                                  f"where to save the checkpoint ({test_script} reads it there)",
+                                  _("where to save the checkpoint ({script} reads it "
+                                    "there)").format(script=test_script),
                                   writes=True),
                    cli.training_pictures(gradients=gradients)]
         self.parser, self.args = cli.parse(doc, argv, *groups)
@@ -137,11 +148,14 @@ class TF1Training:
         args = self.args
         device = devices.tf1_device(session, accuracy, test_feed)
         dropout = f", keep_prob {self.keep_prob:g}" if self.keep_prob is not None else ""
-        print(f"Training {self.network} on {self.data.dataset.info.title}, on {device}: "
-              f"{self.steps:,} steps of {args.batch_size} images{dropout}", flush=True)
+        print(_("Training {network} on {data}, on {device}: {steps} steps of {batch} "
+                "images").format(network=self.network, data=self.data.dataset.info.title,
+                                 device=device, steps=f"{self.steps:,}",
+                                 batch=args.batch_size) + dropout, flush=True)
         test_count = max(len(value) for value in test_feed.values() if hasattr(value, "__len__"))
         self.log = StepAccuracyLog(self.tf, session, accuracy, test_feed, self.steps,
-                                   f"test accuracy ({test_count:,} test images, no dropout)",
+                                   _("test accuracy ({count} test images, no dropout)").format(
+                                       count=f"{test_count:,}"),
                                    logdir=args.logdir)
         return self.log
 
@@ -164,10 +178,10 @@ class TF1Training:
         with checkpoints.tf1_checkpoint_saving(self.args.model, {**self.notes(), **(notes or {})}) \
                 as path:
             yield path
-        print(f"Model saved to {self.args.model}")
+        print(_("Model saved to {path}").format(path=self.args.model))
         if self.args.logdir:
-            print(f"TensorBoard logs in {self.args.logdir}: view them with tensorboard --logdir "
-                  f"{self.args.logdir}")
+            print(_("TensorBoard logs in {folder}: view them with tensorboard --logdir "
+                    "{folder}").format(folder=self.args.logdir))
         if self.args.pictures and self.log:
             plots.save_training_curves(self.log.history.curves, "step", self.args.model)
 
@@ -188,7 +202,8 @@ class TF1NNTraining(TF1Training):
         super().__init__(doc, argv, model_name, steps, network=None, test_script="Test_NN.py",
                          shuffle=False, gradients=True, flags=[cli.network(
                              hidden_units=100, tf1=True,
-                             model_choice="the line `NN_comp_graph = ...` in NN_comp_graph.py")])
+                             model_choice=_("the line `NN_comp_graph = ...` in "
+                                                            "NN_comp_graph.py"))])
         self.builder, self.options = None, {}
 
     def chosen_network(self):
@@ -208,8 +223,9 @@ class TF1NNTraining(TF1Training):
         from nnlab.training_log import TF1TrainingLog
         graph = self.tf.get_default_graph()
         cost, accuracy = (graph.get_tensor_by_name(name + ":0") for name in ("cost", "accuracy"))
-        print(f"Training {self.network} on {self.data.dataset.info.title}: {self.steps} steps of "
-              f"{self.batch_size} images", flush=True)
+        print(_("Training {network} on {data}: {steps} steps of {batch} images").format(
+            network=self.network, data=self.data.dataset.info.title, steps=self.steps,
+            batch=self.batch_size), flush=True)
         sigmoid = graph.get_tensor_by_name("h:0") \
             if self.options.get("activation") == "sigmoid" else None
         if self.args.pictures or self.args.logdir:
@@ -255,8 +271,9 @@ class CostProgress:
         batch_cost = self.session.run(self.cost, feed_dict=batch_feed)
         if not np.isfinite(batch_cost):
             self.bar.interrupt()
-            raise SystemExit(f"error: the cost became {batch_cost} at step {step}: "
-                             "lower --learning-rate; no model was saved")
+            raise SystemExit(_("error: the cost became {cost} at step {step}: lower "
+                               "--learning-rate; no model was saved").format(cost=batch_cost,
+                                                                            step=step))
         self.bar.update(step, batch_cost)
         if self.log:
             self.log.step(step, batch_feed, self.test_feed, last=step == self.steps)
@@ -278,8 +295,10 @@ class Testing:
         self.notes = read_notes(self.args.model, train_script)
         recorded = self.notes.get("dataset", data_sets[0])
         if recorded not in data_sets:
-            raise SystemExit(f"error: {self.args.model} was trained on {recorded}, not on "
-                             f"{' or '.join(data_sets)}: it was not made by {train_script}")
+            raise SystemExit(_("error: {path} was trained on {recorded}, not on {expected}: it was "
+                               "not made by {script}").format(
+                                   path=self.args.model, recorded=recorded,
+                                   expected=_(" or ").join(data_sets), script=train_script))
 
     def load_data(self, images, scale=True, train_size=None):
         args = self.args
@@ -289,8 +308,8 @@ class Testing:
                                      train_size)
 
     def say_measuring(self):
-        report.say(f"Measuring accuracy on {len(self.data.x_test):,} test and "
-                   f"{len(self.data.x_train):,} training images")
+        report.say(_("Measuring accuracy on {test} test and {train} training images").format(
+            test=f"{len(self.data.x_test):,}", train=f"{len(self.data.x_train):,}"))
 
     def print_report(self, test_accuracy, train_accuracy, predict):
         """The overfitting verdict (the lesson printed the accuracies), then random test
@@ -311,13 +330,15 @@ class Testing:
         data = self.data.dataset
         report.print_overfitting_verdict(float(test_accuracy), float(train_accuracy))
         chosen = report.sample_indices(self.args.samples, len(data.x_test), self.args.seed)
-        report.print_predictions(data.y_test[chosen], predicted[chosen], class_names(data))
+        report.print_predictions(data.y_test[chosen], predicted[chosen],
+                                 class_names(data, getattr(self.args, "korean", False)))
         hidden = None
         if biases is not None:
             weights, hidden = None, weights
             report.print_hidden_units(hidden, biases, zero_init)
         if self.args.pictures:
-            plots.draw_test_pictures(data.x_test, data.y_test, predicted, data.info.class_names,
+            plots.draw_test_pictures(data.x_test, data.y_test, predicted,
+                                     picture_names(data, self.args),
                                      self.args.pictures, self.args.model, self.args.picture_dir,
                                      weights, hidden)
             plots.show_saved()
@@ -332,19 +353,22 @@ class Testing:
             kernel, title = filters()
             plots.save(plots.conv_filters(kernel, title), self.picture("filters"))
         if "feature_maps" in args.pictures:
-            label = data.info.class_names[data.y_test[index]]
+            label = picture_names(data, args)[data.y_test[index]]
+            title = plots.label(N_("Feature maps of test image {index} ({label}) after each "
+                                   "convolution and pooling")).format(index=index, label=label)
             plots.save(plots.feature_maps(data.x_test[index], feature_maps(self.data.x_test[index]),
-                                          f"Feature maps of test image {index} ({label}) after "
-                                          "each convolution and pooling"),
+                                          title),
                        self.picture("feature_maps"))
         predicted = predict(self.data.x_test) if {"confusion", "mistakes"} & set(args.pictures) \
             else None
         if "samples" in args.pictures and len(chosen):
             plots.save(plots.predictions(data.x_test[chosen], data.y_test[chosen],
-                                         predict(self.data.x_test[chosen]), data.info.class_names),
+                                         predict(self.data.x_test[chosen]),
+                                         picture_names(data, args)),
                        self.picture("samples"))
         if predicted is not None:
-            plots.draw_test_pictures(data.x_test, data.y_test, predicted, data.info.class_names,
+            plots.draw_test_pictures(data.x_test, data.y_test, predicted,
+                                     picture_names(data, self.args),
                                      args.pictures, args.model, args.picture_dir)
         plots.show_saved()
 
@@ -359,7 +383,8 @@ class TF1Testing(Testing):
     def __init__(self, doc, argv, model_name, train_script,
                  read_notes=checkpoints.read_cnn_notes, pictures=CNN_PICTURES):
         super().__init__(doc, argv, model_name, train_script,
-                         f"the checkpoint written by {train_script}", False, pictures, read_notes)
+                         _("the checkpoint written by {script}").format(script=train_script),
+                         False, pictures, read_notes)
         self.tf = import_tensorflow_v1()  # after the flags are checked: --help answers at once
         self.load_data(images=False)
 
@@ -381,9 +406,10 @@ class TF1Testing(Testing):
         def filters():
             kernel = session.run(next(variable for variable in self.tf.global_variables()
                                       if variable.op.name == "W_conv1"))
-            return kernel, (f"The {kernel.shape[3]} filters of the first convolution, "
-                            f"{kernel.shape[0]} x {kernel.shape[1]} pixels each "
-                            "(red: positive weight, blue: negative)")
+            return kernel, plots.label(N_(
+                "The {count} filters of the first convolution, {height} x {width} pixels each "
+                "(red: positive weight, blue: negative)")).format(
+                    count=kernel.shape[3], height=kernel.shape[0], width=kernel.shape[1])
 
         def feature_maps(image):
             nodes = [graph.get_tensor_by_name(name + ":0") for name in TF1_CNN_STAGES]
@@ -444,7 +470,7 @@ class KerasTraining:
                   cli.training(epochs=epochs, shuffle=True, validation_split=validation_split),
                   *flags,
                   cli.model_file(default_model_path(model_name),
-                                 "where to save the model: .h5 (the course) or .keras",
+                                 _("where to save the model: .h5 (the course) or .keras"),
                                  keras=True, writes=True),
                   cli.training_pictures()]
         self.parser, self.args = cli.parse(doc, argv, *groups)
@@ -482,9 +508,11 @@ class KerasTraining:
         """Say which device trains; the keyword arguments of fit besides the slide's (shuffle,
         TensorBoard, a bar on a terminal and a line per epoch in a log)."""
         held_out = self.args.validation_split
-        print(f"Training on {devices.keras_device(model)}: {len(self.data.x_train):,} images "
-              f"of {self.data.dataset.info.title}" +
-              (f", {held_out:.0%} of them held out to validate" if held_out else ""), flush=True)
+        print((_("Training on {device}: {count} images of {data}, {held_out} of them held out "
+                 "to validate") if held_out else
+               _("Training on {device}: {count} images of {data}")).format(
+            device=devices.keras_device(model), count=f"{len(self.data.x_train):,}",
+            data=self.data.dataset.info.title, held_out=f"{held_out:.0%}"), flush=True)
         return {"shuffle": self.args.shuffle, "callbacks": keras_callbacks(self.args.logdir),
                 "verbose": fit_verbosity()}
 
@@ -499,7 +527,7 @@ class KerasTraining:
                  "scale": self.scale, "train_size": args.train_size, **(notes or {})}
         with checkpoints.keras_model_saving(args.model, notes) as path:
             yield path
-        print(f"Model saved to {args.model}")
+        print(_("Model saved to {path}").format(path=args.model))
         if args.pictures:
             plots.save_training_curves(History.from_keras(history).curves, "epoch", args.model)
 
@@ -509,7 +537,8 @@ def layer_text(layer):
     config = layer.get_config()
     kind = type(layer).__name__
     if "filters" in config:
-        return f"{kind}, {config['filters']} filters {' x '.join(map(str, config['kernel_size']))}"
+        return plots.label(N_("{kind}, {count} filters {size}")).format(
+            kind=kind, count=config["filters"], size=" x ".join(map(str, config["kernel_size"])))
     if "pool_size" in config:
         return f"{kind} {' x '.join(map(str, config['pool_size']))}"
     if kind == "Activation":
@@ -523,18 +552,20 @@ class KerasTesting(Testing):
     def __init__(self, doc, argv, model_name, train_script, input_shape, data_sets=MNIST_DATASETS,
                  cifar=False, pictures=CNN_PICTURES, images=True):
         super().__init__(doc, argv, model_name, train_script,
-                         f"the model written by {train_script} (.h5 or .keras)", True, pictures,
+                         _("the model written by {script} (.h5 or .keras)").format(
+                             script=train_script), True, pictures,
                          checkpoints.read_notes, data_sets, cifar)
         if not os.path.isfile(self.args.model):
-            raise SystemExit(f"error: no trained model at {self.args.model}: run {train_script} "
-                             "first")
+            raise SystemExit(_(checkpoints.NO_MODEL).format(path=self.args.model,
+                                                            script=train_script))
         self.input_shape = input_shape
         import_tensorflow()  # after the flags are checked: --help answers at once
         trained_scale = self.notes.get("scale", not cifar)
         scale = trained_scale if getattr(self.args, "scale", None) is None else self.args.scale
         if cifar:
             report.warn_if_unlike_training("--scale" if scale else "--no-scale", scale,
-                                           trained_scale, "pixels divided by 255", "raw pixels")
+                                           trained_scale, N_("pixels divided by 255"),
+                                           N_("raw pixels"))
         self.load_data(images=images, scale=scale,
                        train_size=self.args.train_size or self.notes.get("train_size"))
 
@@ -556,11 +587,14 @@ class KerasTesting(Testing):
 
         def filters():
             kernel = keras.ops.convert_to_numpy(kernels[0].kernel)
-            return kernel, (f"The {kernel.shape[3]} filters of the first convolution "
-                            f"({kernels[0].name}), {kernel.shape[0]} x {kernel.shape[1]} pixels "
-                            "each" + (" (red: positive weight, blue: negative)"
-                                      if kernel.shape[2] == 1 else
-                                      " (weights as colours, each filter stretched to full range)"))
+            title = N_("The {count} filters of the first convolution ({name}), {height} x "
+                       "{width} pixels each (red: positive weight, blue: negative)") \
+                if kernel.shape[2] == 1 else \
+                N_("The {count} filters of the first convolution ({name}), {height} x {width} "
+                   "pixels each (weights as colours, each filter stretched to full range)")
+            return kernel, plots.label(title).format(count=kernel.shape[3], name=kernels[0].name,
+                                                     height=kernel.shape[0],
+                                                     width=kernel.shape[1])
 
         def feature_maps(image):
             inside = keras.Model(model.inputs, [layer.output for layer in convolutions])

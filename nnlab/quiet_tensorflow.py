@@ -13,6 +13,7 @@ import sys
 import tempfile
 
 from nnlab.guard import not_installed
+from nnlab.i18n import _
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 LEGACY_KERAS_OFF = ("", "0", "false", "False", "no")
@@ -24,11 +25,11 @@ def keras_on_tensorflow():
     is said in one line."""
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     if backend != "tensorflow":
-        print(f"note: KERAS_BACKEND={backend} ignored: this suite runs Keras on TensorFlow",
-              file=sys.stderr)
+        print(_("note: KERAS_BACKEND={backend} ignored: this suite runs Keras on "
+                "TensorFlow").format(backend=backend), file=sys.stderr)
     os.environ["KERAS_BACKEND"] = "tensorflow"
     if os.environ.get("TF_USE_LEGACY_KERAS", "") not in LEGACY_KERAS_OFF:
-        print("note: TF_USE_LEGACY_KERAS ignored: this suite is written for Keras 3",
+        print(_("note: TF_USE_LEGACY_KERAS ignored: this suite is written for Keras 3"),
               file=sys.stderr)
     os.environ.pop("TF_USE_LEGACY_KERAS", None)
 
