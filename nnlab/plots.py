@@ -23,6 +23,9 @@ KOREAN_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto San
 CURVE_NAMES = (N_("training accuracy (batch)"), N_("test accuracy"), N_("validation cost"),
                N_("validation accuracy"), N_("accuracy on the step's batch (dropout on)"),
                N_("epoch"), N_("saturated hidden units"))
+KOREAN_FONT_FILES = ("nanumgothic.ttf", "nanumbarungothic.ttf", "notosanscjk-regular.ttc",
+                     "notosanskr-regular.otf", "malgun.ttf", "applesdgothicneo.ttc",
+                     "applegothic.ttf", "undotum.ttf", "gulim.ttf")
 HANGUL = re.compile("[\u3131-\u318e\uac00-\ud7a3]")
 
 
@@ -46,10 +49,22 @@ def pyplot():
 
 @functools.lru_cache(maxsize=None)
 def korean_font():
-    """The name of a font here that draws Hangul, or None."""
+    """The name of a font here that draws Hangul, or None.  A font installed after matplotlib
+    made its font list (fonts-nanum on a machine already in use) is found among the system's
+    fonts and added."""
     from matplotlib import font_manager
     installed = {font.name for font in font_manager.fontManager.ttflist}
-    return next((name for name in KOREAN_FONTS if name in installed), None)
+    found = next((name for name in KOREAN_FONTS if name in installed), None)
+    if found:
+        return found
+    for path in font_manager.findSystemFonts():
+        if os.path.basename(path).lower() in KOREAN_FONT_FILES:
+            try:
+                font_manager.fontManager.addfont(path)
+                return font_manager.FontProperties(fname=path).get_name()
+            except (OSError, RuntimeError, ValueError):
+                continue
+    return None
 
 
 @functools.lru_cache(maxsize=None)
