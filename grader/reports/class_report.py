@@ -224,10 +224,10 @@ def _csv(rows, homework):
         accuracy = "" if row.get("accuracy") is None else f"{row['accuracy']:.4f}"
         adjust = row["score"] - row["auto_score"]
         cells = ([row["student"], row["rank"], row.get("name", ""), row["file"],
-                  row["auto_score"], round(adjust, 2) if row.get("adjustments") else "",
-                  row["score"], row["max_score"], accuracy,
+                  f"{row['auto_score']:g}", f"{adjust:g}" if row.get("adjustments") else "",
+                  f"{row['score']:g}", f"{row['max_score']:g}", accuracy,
                   (row.get("network") or {}).get("hash") or "", f"{row.get('seconds', 0):.1f}"]
-                 + [test["score"] for test in row["tests"]]
+                 + [f"{test['score']:g}" for test in row["tests"]]
                  + [story.why_text(row), "; ".join(story.noticed(row)), adjustment_text(row),
                     row.get("not_gradable") or row.get("error") or ""]
                  + [test["output"] for test in row["tests"]]

@@ -55,11 +55,8 @@ def page_markdown(row, homework, settings):
     lost = story.points_lost(row)
     lines += ["## Where your points went", ""]
     lines += [f"- {markdown_text(what)}" + (f" (-{points:g} points)" if points else "")
-              + f": {markdown_text(why)}" for what, points, why in lost
-              if what != story.NOTHING_HANDED_IN]
+              + f": {markdown_text(why)}" for what, points, why in lost]
     lines += [] if lost else ["- nowhere: you earned every point."]
-    if row.get("missing"):
-        lines += [f"- {story.NOTHING_HANDED_IN} (-{result['max_score']:g} points)"]
     lines += ["", f"## Checks of {markdown_text(homework.function)}()", ""]
     for test in result["tests"]:
         if test["name"] == ACCURACY_TEST:
