@@ -116,6 +116,7 @@ def test_a_roster_gives_every_student_a_row_and_lists_files_on_no_roster_line(re
     summary = (out / "summary.md").read_text()
     assert "8 students on the roster; 3 handed nothing in" in summary
     assert "- not on the roster: kang_m; closest: kang_min (Kang Min)" in summary
+    assert "- nothing handed in: kang_min (Kang Min); perhaps the file of kang_m" in summary
     grades = json.load(open(out / "grades.json"))
     assert grades["not_on_roster"] == [{"student": "kang_m", "closest": ["kang_min (Kang Min)"]}]
 
@@ -307,7 +308,7 @@ def test_a_run_that_fails_before_grading_leaves_no_output_folder(tmp_path, monke
     assert (tmp_path / "kept").is_dir()
 
 
-ROSTER_NAME_ERROR = "SIZE = SIZE_FROM_HANDOUT * 2  # the 2019 handout's name, not defined here\n"
+HANDOUT_NAME_ERROR = "SIZE = SIZE_FROM_HANDOUT * 2  # the 2019 handout's name, not defined here\n"
 
 
 def test_a_class_graded_twice_keeps_its_roster_and_adjustment(tmp_path):
@@ -317,7 +318,7 @@ def test_a_class_graded_twice_keeps_its_roster_and_adjustment(tmp_path):
     submissions.mkdir()
     correct = open(os.path.join(SAMPLES, "correct.py")).read()
     for student, text in (("kim", correct), ("kang_m", correct),
-                          ("jung", correct.replace("\ndef ", "\n" + ROSTER_NAME_ERROR + "\ndef ", 1)),
+                          ("jung", correct.replace("\ndef ", f"\n{HANDOUT_NAME_ERROR}\ndef ", 1)),
                           ("choi", correct),
                           ("lee", open(os.path.join(SAMPLES, "wrong_sizes.py")).read()),
                           ("park", open(os.path.join(SAMPLES, "not_compiled.py")).read())):

@@ -42,4 +42,5 @@ def apply(rows, adjustments, roster=None):
             row["score"] = round(row["score"] + sum(item["points"]
                                                     for item in row["adjustments"]), 2)
     names = roster or [{"id": student, "name": ""} for student in sorted(known)]
-    return [(student, closest(student, names)) for student in sorted(set(adjustments or {}) - known)]
+    return [(student, closest(student, names))
+            for student in sorted(set(adjustments or {}) - known)]

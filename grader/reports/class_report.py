@@ -112,11 +112,18 @@ def roster_section(rows, unmatched, unknown, instructor):
                   f"{len(unmatched)} file{'s' if len(unmatched) != 1 else ''} whose name is on "
                   "no roster line (graded, but matched to no one: rename the file or fix the "
                   "roster, then run --report-only).", ""]
+        perhaps = {}  # roster id -> the files on no roster line that come closest to it
+        for student, near in unmatched:
+            for label in near:
+                perhaps.setdefault(label.split(" ")[0], []).append(student)
         lines += [f"- nothing handed in: {markdown_text(row['student'])}"
                   + (f" ({markdown_text(row['name'])})" if row.get("name") else "")
+                  + (f"; perhaps the file of {markdown_text(', '.join(perhaps[row['student']]))}"
+                     if row["student"] in perhaps else "")
                   for row in missing]
         lines += [f"- not on the roster: {markdown_text(student)}; closest: "
-                  + (markdown_text(", ".join(near)) if near else "none") for student, near in unmatched]
+                  + (markdown_text(", ".join(near)) if near else "none")
+                  for student, near in unmatched]
     adjusted = [row for row in rows if row.get("adjustments")]
     if adjusted or unknown:
         lines += ["", "## Manual adjustments", "",
@@ -125,7 +132,8 @@ def roster_section(rows, unmatched, unknown, instructor):
         lines += [f"- {markdown_text(row['student'])}: {row['auto_score']:g} → {row['score']:g} "
                   f"({markdown_text(adjustment_text(row))})" for row in adjusted]
         lines += [f"- for no one: {markdown_text(student)}; closest: "
-                  + (markdown_text(", ".join(near)) if near else "none") for student, near in unknown]
+                  + (markdown_text(", ".join(near)) if near else "none")
+                  for student, near in unknown]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -293,7 +301,8 @@ def _summary(rows, homework, settings, sandbox_note):
               "| --- | --- | --- | --- | --- |"]
     for row in rows:
         accuracy = "–" if row.get("accuracy") is None else f"{row['accuracy']:.4f}"
-        score = f"{row['score']:g}" + (f" ({row['auto_score']:g} {row['score'] - row['auto_score']:+g})"
+        adjusted = row["score"] - row["auto_score"]
+        score = f"{row['score']:g}" + (f" ({row['auto_score']:g} {adjusted:+g})"
                                        if row.get("adjustments") else "")
         lines.append(f"| {row['rank']} | {markdown_cell(row['student'], 60)} | {score} | "
                      f"{accuracy} | {markdown_cell(story.why_text(row), 300)} |")

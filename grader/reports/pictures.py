@@ -48,8 +48,8 @@ def class_picture(rows, homework, path):
     figure, (scores_axis, rank_axis, lost_axis) = pyplot.subplots(
         1, 3, figsize=(18, 5), gridspec_kw={"width_ratios": [1, 1.4, 1]}, layout="constrained")
     maximum = data["maximum"] or 1
-    scores_axis.hist(data["scores"], bins=10, range=(0, maximum), color="tab:blue",
-                     edgecolor="white")
+    scores_axis.hist(data["scores"], bins=10, color="tab:blue", edgecolor="white",
+                     range=(min([0] + data["scores"]), max([maximum] + data["scores"])))
     scores_axis.set(xlabel=f"final score (out of {maximum:g})", ylabel="students",
                     title=f"Scores of {len(rows)} students")
     places = list(range(len(data["ranks"])))
@@ -63,7 +63,8 @@ def class_picture(rows, homework, path):
                       label="adjusted by hand")
     labels = data["students"] if len(places) <= MAX_NAMES else [str(rank) for rank in data["ranks"]]
     rank_axis.set_xticks(places, labels, rotation=90, fontsize=7 if len(places) > 15 else 9)
-    rank_axis.set(ylabel="points", ylim=(0, max([maximum] + data["scores"])),
+    rank_axis.set(ylabel="points",
+                  ylim=(min([0] + data["scores"]), max([maximum] + data["scores"])),
                   title="The class, ranked as in summary.md (best first)")
     rank_axis.legend(fontsize=8)
     names = [plain_label(name) for name, _ in data["lost"]][::-1]
