@@ -219,9 +219,11 @@ def test_exports_read_back_with_the_documented_headers(report):
     ("id,name\nkim,A\nkim,B\n", "names kim twice"),
     ("id,name\n../etc,A\n", "cannot be a file's name"),
     ("", "is empty"),
+    ("id,name\nkim,김민수\n".encode("cp949"), "is not UTF-8 text"),
 ])
 def test_a_roster_that_cannot_be_used_says_why(tmp_path, content, words):
-    (tmp_path / "roster.csv").write_text(content)
+    path = tmp_path / "roster.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
     with pytest.raises(RosterError, match=re.escape(words)):
         read_roster(tmp_path / "roster.csv")
 

@@ -81,10 +81,11 @@ def page_markdown(row, homework, settings):
         "the optimizer you compiled"
     noticed = story.noticed(row)
     if noticed:
-        lines += ["", "## Noticed in your file", "",
-                  "Lines left out or not run were skipped and the rest of your file graded; "
-                  "lines held for review keep the accuracy points back until your instructor "
-                  "has looked:", ""]
+        intro = "Lines left out or not run were skipped, and the rest of your file graded"
+        if row.get("review"):
+            intro += ("; lines held for review keep the accuracy points back until your "
+                      "instructor has looked")
+        lines += ["", "## Noticed in your file", "", intro + ":", ""]
         lines += [f"- {markdown_text(note)}" for note in noticed[:20]]
     lines += ["", "## How it was graded", "",
               f"Your {markdown_text(homework.function)}() was built in a sandbox, checked, and "

@@ -31,7 +31,10 @@ def read_table(path, what, required):
     try:
         with open(path, encoding="utf-8-sig", newline="") as file:
             rows = list(csv.reader(file))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+    except UnicodeDecodeError:
+        raise RosterError(f"the {what} {path} is not UTF-8 text: save it as \"CSV UTF-8\" "
+                          "(Excel) or with the UTF-8 character set") from None
+    except (OSError, csv.Error) as error:
         raise RosterError(f"cannot read the {what} {path} ({type(error).__name__}: "
                           f"{getattr(error, 'strerror', None) or error})") from None
     if not rows:
