@@ -33,11 +33,11 @@ from grader import homeworks, scoring
 from grader.boundary import builds, sandbox, sandbox_choice, submissions
 from grader.class_grading import ClassRun, all_results, default_workers, plural
 from grader.reports import similarity
-from grader.safe_text import one_line
 from grader.reports.adjustments import read_adjustments
 from grader.reports.class_report import Instructor
 from grader.reports.exports import FORMATS
 from grader.reports.roster import RosterError, read_roster
+from grader.safe_text import one_line
 from grader.trusted import trainings
 from nnlab import cli, datasets
 from nnlab.paths import REPO_ROOT
@@ -141,8 +141,9 @@ def say_instructor_notes(args):
         grades = json.load(file)
     if args.instructor.roster is not None:
         missing = [row["student"] for row in grades["submissions"] if row.get("missing")]
+        named = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if missing[20:] else "")
         print(f"Roster: {plural(len(args.instructor.roster), 'student')}, "
-              f"{len(missing)} handed nothing in" + (f" ({', '.join(missing)})" if missing else ""))
+              f"{len(missing)} handed nothing in" + (f" ({named})" if missing else ""))
         for unmatched in grades["not_on_roster"]:
             print(one_line(f"WARNING: the file of {unmatched['student']} matches no roster id "
                            f"(closest: {', '.join(unmatched['closest']) or 'none'}): graded, "
