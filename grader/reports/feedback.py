@@ -3,18 +3,20 @@
 The score out of the maximum; each check with ✓ or ✗, its points and the reason in plain
 words, with what to change where it failed ("the first hidden layer has 1000 units; the
 homework asks for 3000"); the test accuracy and where it sits in the rubric's range; what
-the grader noticed about the file (lines held for review, what the sandbox stopped); and the
-grader's settings.  Every text a submission can influence is escaped as Markdown
-(report.markdown_text), and the HTML is rendered by markdown-it-py with raw HTML off, in a
-page whose Content-Security-Policy allows no script at all: opened in a browser, a page never
-runs anything a student wrote.  Gradescope's results.json gets the same Markdown as the
-student's output.
+the grader noticed about the file (lines left out or not run, lines held for review, what the
+sandbox stopped); the instructor's adjustments with their reasons; and the grader's settings.
+Every text a submission can influence is escaped as Markdown where it would change the
+rendering (safe_text.markdown_text), and the HTML is rendered by markdown-it-py with raw HTML
+off, in a page whose Content-Security-Policy allows no script at all: opened in a browser, a
+page never runs anything a student wrote.  Gradescope's results.json gets the same Markdown as
+the student's output.
 """
 
 import html
 import os
 
 from grader.homeworks import ACCURACY_TEST
+from grader.reports import story
 from grader.results import write_atomically
 from grader.safe_text import markdown_text
 from grader.scoring import scored
@@ -36,14 +38,26 @@ code {{ background: #f3f3f3 }}</style>
 
 
 def page_markdown(row, homework, settings):
-    """One student's page as Markdown (every text from the submission escaped)."""
+    """One student's page as Markdown (every text from the submission escaped where it would
+    change the rendering)."""
     result = scored(row, homework)
-    lines = [f"# {markdown_text(homework.title)}: {markdown_text(row['student'])}", "",
-             f"**Score: {result['score']:g} / {result['max_score']:g}**", ""]
+    final = row.get("score", result["score"]) if "auto_score" in row else result["score"]
+    row = dict(row, **dict(result, score=final))
+    name = f" ({markdown_text(row['name'])})" if row.get("name") else ""
+    lines = [f"# {markdown_text(homework.title)}: {markdown_text(row['student'])}{name}", "",
+             f"**Score: {final:g} / {result['max_score']:g}**", ""]
+    if row.get("missing"):
+        lines += ["Nothing was handed in under your id, so nothing could be graded. If you did "
+                  "hand something in, tell your instructor at once.", ""]
     problem = row.get("not_gradable") or row.get("error")
-    if problem:
+    if problem and not row.get("missing"):
         lines += [f"Your file could not be graded in full: {markdown_text(problem)}", ""]
-    lines += [f"## Checks of {markdown_text(homework.function)}()", ""]
+    lost = story.points_lost(row)
+    lines += ["## Where your points went", ""]
+    lines += [f"- {markdown_text(what)}" + (f" (-{points:g} points)" if points else "")
+              + f": {markdown_text(why)}" for what, points, why in lost]
+    lines += [] if lost else ["- nowhere: you earned every point."]
+    lines += ["", f"## Checks of {markdown_text(homework.function)}()", ""]
     for test in result["tests"]:
         if test["name"] == ACCURACY_TEST:
             continue
@@ -52,21 +66,26 @@ def page_markdown(row, homework, settings):
                      f"({test['score']:g}/{test['max_score']:g} points): "
                      f"{markdown_text(test['output'])}")
         lines += [f"    - to change: {markdown_text(hint)}" for hint in test["advice"]]
-    accuracy_test = result["tests"][-1]
     rule = homework.accuracy
-    lines += ["", "## Test accuracy", "",
-              f"{accuracy_test['score']:g}/{accuracy_test['max_score']:g} points: "
-              f"{markdown_text(accuracy_test['output'])}.", "",
-              f"The rubric gives no points below {rule.zero_at:.0%} and all "
+    lines += ["", "## Test accuracy", "", markdown_text(story.accuracy_sentence(row, homework)),
+              "", f"The rubric gives no points below {rule.zero_at:.0%} and all "
               f"{rule.points:g} from {rule.full_marks_at:.0%}, in proportion between."]
+    if row.get("adjustments"):
+        lines += ["", "## Adjusted by your instructor", "",
+                  f"The grader gave {row['auto_score']:g}; your instructor's adjustments make it "
+                  f"{final:g}:", ""]
+        lines += [f"- {item['points']:+g} points: {markdown_text(item['reason'])}"
+                  for item in row["adjustments"]]
     recipe = settings.get("recipe") or {}
     optimizer = str(recipe["optimizer"]).upper() if recipe.get("optimizer") else \
         "the optimizer you compiled"
-    noticed = list(row.get("review") or []) + [f"the sandbox stopped: {flag}"
-                                              for flag in row.get("tripwire") or []]
+    noticed = story.noticed(row)
     if noticed:
-        lines += ["", "## Noticed in your file", "",
-                  "Your instructor will look at these before the accuracy points count:", ""]
+        intro = "Lines left out or not run were skipped, and the rest of your file graded"
+        if row.get("review"):
+            intro += ("; lines held for review keep the accuracy points back until your "
+                      "instructor has looked")
+        lines += ["", "## Noticed in your file", "", intro + ":", ""]
         lines += [f"- {markdown_text(note)}" for note in noticed[:20]]
     lines += ["", "## How it was graded", "",
               f"Your {markdown_text(homework.function)}() was built in a sandbox, checked, and "
