@@ -10,8 +10,11 @@ roster's name and e-mail and manual adjustments: its "score" is then the final s
 import collections
 
 from grader.homeworks import ACCURACY_TEST
+from nnlab.i18n import N_, _
 
-NOTHING_HANDED_IN = "nothing handed in"
+NOTHING_HANDED_IN = N_("nothing handed in")
+NOT_GRADED = N_("not graded in full")
+ADJUSTMENT = N_("adjustment")
 
 
 def final_score(row):
@@ -37,17 +40,17 @@ def points_lost(row):
     rubric's order and the accuracy's last, then the adjustments that took points away.  A file
     that could not be graded loses everything for one reason: that one."""
     if row.get("missing"):
-        return [(NOTHING_HANDED_IN, row["max_score"], "no file of this student was graded")]
+        return [(NOTHING_HANDED_IN, row["max_score"], _("no file of this student was graded"))]
     lost = []
     if not graded_in_full(row):
         problem = row.get("not_gradable") or row.get("error")
-        lost.append(("not graded in full", None, problem))
+        lost.append((NOT_GRADED, None, problem))
     for test in row["tests"]:
         missing = round(test["max_score"] - test["score"], 2)
         if missing <= 0 or test["output"].startswith("not "):
             continue  # "not checked" / "not measured": the problem above says why
         lost.append((test["name"], missing, test["output"]))
-    lost += [("adjustment", -adjustment["points"], adjustment["reason"])
+    lost += [(ADJUSTMENT, -adjustment["points"], adjustment["reason"])
              for adjustment in row.get("adjustments") or [] if adjustment["points"] < 0]
     return lost
 
@@ -71,10 +74,10 @@ def lost_counts(rows):
     handed nothing in: the counts summary.md lists and class.png draws, most common first."""
     counts = collections.Counter()
     for row in rows:
-        for what, _, why in points_lost(row):
-            if what == "not graded in full":
+        for what, _points, why in points_lost(row):
+            if what == NOT_GRADED:
                 counts["not graded: " + why.split(":")[0]] += 1
-            elif what != "adjustment":
+            elif what != ADJUSTMENT:
                 counts[what] += 1
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
@@ -83,9 +86,12 @@ def noticed(row):
     """What the grader noticed about a file, for the student's page and the summary: lines it
     could not run or left out, lines held for the instructor's review, what the sandbox
     stopped."""
-    notes = [f"left out or not run: {problem}" for problem in row.get("problems") or []]
-    notes += [f"held for your instructor's review: {flag}" for flag in row.get("review") or []]
-    notes += [f"the sandbox stopped: {flag}" for flag in row.get("tripwire") or []]
+    notes = [_("left out or not run: {problem}").format(problem=problem)
+             for problem in row.get("problems") or []]
+    notes += [_("held for your instructor's review: {line}").format(line=flag)
+              for flag in row.get("review") or []]
+    notes += [_("the sandbox stopped: {what}").format(what=flag)
+              for flag in row.get("tripwire") or []]
     return notes
 
 
@@ -94,12 +100,16 @@ def accuracy_sentence(row, homework):
     test = next(test for test in row["tests"] if test["name"] == ACCURACY_TEST)
     lost = round(test["max_score"] - test["score"], 2)
     if row.get("missing"):
-        return "No accuracy points: nothing was handed in."
+        return _("No accuracy points: nothing was handed in.")
     if lost <= 0:
-        return f"All {test['max_score']:g} accuracy points: {test['output']}."
+        return _("All {points} accuracy points: {output}.").format(
+            points=f"{test['max_score']:g}", output=test["output"])
     rule = homework.accuracy
     if row.get("accuracy") is not None and not row.get("review"):
-        return (f"{test['score']:g} of the {test['max_score']:g} accuracy points, {lost:g} lost: "
-                f"the test accuracy {row['accuracy']:.4f} is below the {rule.full_marks_at:.2f} "
-                f"that earns them all (none below {rule.zero_at:.2f}).")
-    return f"{test['score']:g} of the {test['max_score']:g} accuracy points: {test['output']}."
+        return _("{score} of the {points} accuracy points, {lost} lost: the test accuracy "
+                 "{accuracy} is below the {full} that earns them all (none below {zero}).").format(
+            score=f"{test['score']:g}", points=f"{test['max_score']:g}", lost=f"{lost:g}",
+            accuracy=f"{row['accuracy']:.4f}", full=f"{rule.full_marks_at:.2f}",
+            zero=f"{rule.zero_at:.2f}")
+    return _("{score} of the {points} accuracy points: {output}.").format(
+        score=f"{test['score']:g}", points=f"{test['max_score']:g}", output=test["output"])
