@@ -265,3 +265,30 @@ def test_korean_class_names_in_the_pictures_need_a_hangul_font_or_say_so():
         assert names == list(CIFAR10.class_names_ko)
     else:
         assert names == list(CIFAR10.class_names)  # and a note says how to install a font
+
+
+@pytest.fixture
+def korean():
+    """This process speaks Korean for one test, then its own language again."""
+    from nnlab.i18n import set_language
+    set_language("ko")
+    yield
+    set_language(None)
+
+
+def test_the_feedback_page_speaks_korean_and_says_what_to_change(korean):
+    from grader import scoring
+    from grader.homeworks.mlp import HOMEWORK
+    from grader.reports.feedback import page_html, page_markdown
+    from grader.trusted.layer_checks import layer_advice
+    advice = layer_advice([2000, 3000, 10], [3000, 2000, 10], "units")
+    checks = [[check.name, check.kind != "dense_units", "…", advice if check.kind ==
+               "dense_units" else []] for check in HOMEWORK.checks]
+    result = {"student": "s1", "checks": checks, "accuracy": 0.25, "problems": [],
+              "review": [], "tripwire": []}
+    row = dict(result, **scoring.scored(result, HOMEWORK))
+    markdown = page_markdown(row, HOMEWORK, {"recipe": {"epochs": 15, "batch_size": 100,
+                                                        "optimizer": "sgd", "seed": 1}})
+    assert english_sentences(markdown) == [], markdown
+    assert "Dense(3000, ...)" in markdown and "고칠 점" in markdown
+    assert '<html lang="ko">' in page_html(markdown, "s1")

@@ -102,10 +102,12 @@ def page_markdown(row, homework, settings):
               _("Your {function}() was built in a sandbox, checked, and its network trained by "
                 "the grader the same way for everyone: {recipe}.").format(
                   function=markdown_text(homework.function), recipe=markdown_text(
-                      _("{epochs} epoch(s), batch {batch}, {images} training images, {pixels}, "
-                        "{optimizer}, seed {seed}").format(
+                      _("{epochs} epoch(s), batch {batch}, {images}, {pixels}, {optimizer}, "
+                        "seed {seed}").format(
                           epochs=recipe.get("epochs"), batch=recipe.get("batch_size"),
-                          images=recipe.get("train_size") or _("all"),
+                          images=_("{count} training images").format(
+                              count=recipe["train_size"]) if recipe.get("train_size") else
+                          _("all training images"),
                           pixels=_("scaled pixels") if recipe.get("scale") else _("raw pixels"),
                           optimizer=optimizer, seed=recipe.get("seed"))))]
     return "\n".join(lines) + "\n"
