@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import os
+import re
 
 import sys
 
@@ -32,9 +33,10 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows each flag's default, except where there is none to show."""
 
     def _get_help_string(self, action):
-        if action.default in (None, False) or action.default == argparse.SUPPRESS:
+        if action.default in (None, False) or action.default == argparse.SUPPRESS or \
+                "%(default)" in (action.help or ""):
             return action.help
-        return super()._get_help_string(action)
+        return (action.help or "") + _(" (default: %(default)s)")
 
 
 class Given(argparse.Action):
@@ -63,6 +65,9 @@ class Parser(argparse.ArgumentParser):
         self.add_argument("-h", "--help", action="help", help=_("show this help and exit"))
 
     def error(self, message):
+        flag = re.match(r"argument (\S+): (.*)", message, re.S)  # argparse's own English words
+        if flag:
+            message = _("argument {flag}: {message}").format(flag=flag[1], message=flag[2])
         self.exit(2, _("{prog}: error: {message} (see --help)").format(prog=self.prog,
                                                                       message=message) + "\n")
 
@@ -134,7 +139,7 @@ def data(datasets=MNIST_DATASETS, dataset_default="first"):
     `dataset_default` None: the test scripts follow the data recorded beside the model.
     """
     def add(parser):
-        group = parser.add_argument_group("data")
+        group = parser.add_argument_group(_("data"))
         if len(datasets) > 1:
             default = datasets[0] if dataset_default == "first" else dataset_default
             group.add_argument("--dataset", choices=datasets, default=default,
@@ -166,7 +171,7 @@ def training(batch_size=100, epochs=None, steps=None, shuffle=None, validation_s
     """--epochs (or --steps with --epochs as the alternative), --batch-size, --seed, --shuffle,
     and --validation-split for Keras."""
     def add(parser):
-        group = parser.add_argument_group("training")
+        group = parser.add_argument_group(_("training"))
         if steps is not None:
             length = group.add_mutually_exclusive_group()
             length.add_argument("--steps", type=positive_int, default=steps,
@@ -207,7 +212,7 @@ def network(hidden_units=None, model_choice=None, tf1=False):
     """
     hidden_flag = model_choice is not None
     def add(parser):
-        group = parser.add_argument_group("network")
+        group = parser.add_argument_group(_("network"))
         if hidden_flag:
             group.add_argument("--hidden", action=argparse.BooleanOptionalAction, default=None,
                                help=_("the network with one hidden layer (--hidden) or without "
@@ -242,7 +247,7 @@ def network(hidden_units=None, model_choice=None, tf1=False):
 def cifar_inputs(scale_default=False):
     """--scale and --train-size for the CIFAR-10 homework (default None: as recorded)."""
     def add(parser):
-        group = parser.add_argument_group("CIFAR-10 inputs")
+        group = parser.add_argument_group(_("CIFAR-10 inputs"))
         group.add_argument("--scale", action=argparse.BooleanOptionalAction, default=scale_default,
                            help=_("divide pixels by 255 (the 2019 handout fed raw 0-255 values)")
                            if scale_default is not None else
@@ -349,7 +354,7 @@ def training_pictures(gradients=False):
     """--pictures/--no-pictures (training curves), --logdir (TensorBoard) and, for the TF1 lab,
     --gradients/--no-gradients."""
     def add(parser):
-        group = parser.add_argument_group("pictures")
+        group = parser.add_argument_group(_("pictures"))
         group.add_argument("--pictures", action=argparse.BooleanOptionalAction, default=True,
                            help=_("draw the training curves (cost and accuracy) as a PNG beside "
                                   "the model, and show them where there is a display"))
@@ -374,7 +379,7 @@ def test_pictures(available):
         parser.add_argument("--samples", type=nonnegative_int, default=5,
                             help=_("how many random test images to show as actual/predicted"))
         seed(parser)
-        group = parser.add_argument_group("pictures")
+        group = parser.add_argument_group(_("pictures"))
         group.add_argument("--pictures", nargs="+", choices=available, default=list(available),
                            metavar="NAME", help=_("which pictures to draw: {names}").format(
                                names=", ".join(available)))

@@ -29,6 +29,7 @@ translated by the grader when it reads them (`translated`).
 
 import gettext
 import os
+import sys
 
 DOMAIN = "nnlab"
 LOCALE_FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale")
@@ -47,10 +48,22 @@ def language_from_environment():
     return "en"
 
 
+def language_from_arguments(arguments):
+    """The language a script's `--lang ko` (or `--lang=ko`) asks for, or None: read before
+    the flags are parsed, so that the help texts made before parsing are in it too."""
+    for index, argument in enumerate(arguments):
+        value = argument[len("--lang="):] if argument.startswith("--lang=") else \
+            (arguments[index + 1] if argument == "--lang" and index + 1 < len(arguments) else None)
+        if value in LANGUAGES:
+            return value
+    return None
+
+
 def set_language(language=None):
-    """Speak `language` ('en' or 'ko'; None: from the environment) from now on."""
+    """Speak `language` ('en' or 'ko'; None: as the command line's --lang, else the
+    environment, says) from now on."""
     global _translation, _language
-    language = language or language_from_environment()
+    language = language or language_from_arguments(sys.argv[1:]) or language_from_environment()
     _translation = gettext.translation(DOMAIN, LOCALE_FOLDER, languages=[language], fallback=True)
     _language = language
     return language
