@@ -29,6 +29,7 @@ translated by the grader when it reads them (`translated`).
 
 import gettext
 import os
+import string
 import sys
 
 DOMAIN = "nnlab"
@@ -93,8 +94,14 @@ def translated(message, values):
     if not isinstance(values, dict):
         return None
     try:
-        return _(message).format(**{str(key): str(value) for key, value in values.items()})
-    except (KeyError, IndexError, ValueError, AttributeError):
+        translation = _(message)
+        fields = [(field, spec, conversion) for _text, field, spec, conversion in
+                  string.Formatter().parse(translation) if field is not None]
+        if not all(field.isidentifier() and not spec and not conversion
+                   for field, spec, conversion in fields):
+            return None  # "{name.__class__}", "{0[1]}", "{name:>999999999}": plain names only
+        return translation.format(**{str(key): str(value) for key, value in values.items()})
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError):
         return None
 
 

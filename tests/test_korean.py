@@ -292,3 +292,11 @@ def test_the_feedback_page_speaks_korean_and_says_what_to_change(korean):
     assert english_sentences(markdown) == [], markdown
     assert "Dense(3000, ...)" in markdown and "고칠 점" in markdown
     assert '<html lang="ko">' in page_html(markdown, "s1")
+
+
+@pytest.mark.parametrize("message", ["{name.__class__.__mro__}", "{0}", "{name[0]}",
+                                     "{name:>999999999}", "{name!r}", "{missing}"])
+def test_a_stage_record_fills_plain_names_only(message):
+    from nnlab.i18n import translated
+    assert translated(message, {"name": "x"}) is None
+    assert translated("{name}() saved no model", {"name": "NN_model"}) == "NN_model() saved no model"
