@@ -17,6 +17,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import lab
+from nnlab.i18n import _
 
 
 def main(argv=None):
@@ -30,7 +31,7 @@ def main(argv=None):
     x_in = tf.placeholder(tf.float32, [None, 784], name="x_in")
     y_in = tf.placeholder(tf.float32, [None, 10], name="y_in")
     NN_comp_graph = run.trained_network()
-    accuracy, _ = NN_comp_graph(x_in, y_in)
+    accuracy, train = NN_comp_graph(x_in, y_in)  # train: unused when testing
 
     # 3. Restore the trained variables and measure.
     with tf.Session() as sess:
@@ -38,8 +39,8 @@ def main(argv=None):
             tf.train.Saver().restore(sess, path)
         test_accuracy = sess.run(accuracy, feed_dict={x_in: x_test, y_in: y_test})
         train_accuracy = sess.run(accuracy, feed_dict={x_in: x_train, y_in: y_train})
-        print(f"Accuracy of trained model against test data: {test_accuracy:.4f}")
-        print(f"Accuracy of trained model against training data: {train_accuracy:.4f}")
+        print(_("Accuracy of trained model against test data:"), f"{test_accuracy:.4f}")
+        print(_("Accuracy of trained model against training data:"), f"{train_accuracy:.4f}")
 
         # 4. The overfitting verdict, random test images, and what the weights learned.
         run.report(sess, x_in, test_accuracy, train_accuracy)

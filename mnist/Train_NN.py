@@ -18,6 +18,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import lab
+from nnlab.i18n import _
 from nnlab.training import run_training
 
 
@@ -53,7 +54,7 @@ def main(argv=None):
             progress.step(i, {x_in: batch_x, y_in: batch_y})
 
         train_accuracy = sess.run(accuracy, feed_dict={x_in: x_train, y_in: y_train})
-        print(f"Accuracy of trained model against training data: {train_accuracy:.4f}")
+        print(_("Accuracy of trained model against training data:"), f"{train_accuracy:.4f}")
 
         # 4. Save the variables for Test_NN.py (with notes on the training beside them).
         with run.saving({"train_accuracy": float(train_accuracy)}) as path:

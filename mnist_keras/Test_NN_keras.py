@@ -15,6 +15,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import lab
+from nnlab.i18n import _
 
 
 def main(argv=None):
@@ -30,8 +31,8 @@ def main(argv=None):
     # 3. Measure on the test data, and on the training data to spot overfitting.
     test_accuracy = model.evaluate(x_test, y_test, batch_size=100, verbose=0)[1]
     train_accuracy = model.evaluate(x_train, y_train, batch_size=100, verbose=0)[1]
-    print(f"Accuracy of trained model against test data: {test_accuracy:.4f}")
-    print(f"Accuracy of trained model against training data: {train_accuracy:.4f}")
+    print(_("Accuracy of trained model against test data:"), f"{test_accuracy:.4f}")
+    print(_("Accuracy of trained model against training data:"), f"{train_accuracy:.4f}")
 
     # 4. The overfitting verdict, random test images as "actual: 7, predicted: 7" (Keras 3
     #    removed predict_classes: the class is the argmax of predict), and the weights.

@@ -18,6 +18,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import cli, lab
+from nnlab.i18n import _
 from nnlab.training import run_training
 
 size_in = 784
@@ -70,7 +71,7 @@ def main(argv=None):
     history = model.fit(x_train, y_train, batch_size=run.batch_size, epochs=run.epochs,
                         validation_split=run.validation_split, **run.fit_options(model))
     score = model.evaluate(x_train, y_train, batch_size=100, verbose=0)
-    print(f"Accuracy: {score[1]:.4f}")
+    print(_("Accuracy:"), f"{score[1]:.4f}")
 
     # 4. Save the whole model (graph and weights) for Test_NN_keras.py, and the curves.
     with run.saving(model, history, {"hidden": run.hidden}) as path:

@@ -47,6 +47,7 @@ import numpy as np
 
 from nnlab import checkpoints, cli, datasets, devices, plots, report
 from nnlab.choices import BUILDER_OPTIONS, CNN_NETWORK, MNIST_DATASETS
+from nnlab.i18n import _
 from nnlab.paths import default_model_path, picture_path
 from nnlab.quiet_tensorflow import import_tensorflow, import_tensorflow_v1
 from nnlab.training import fit_verbosity, refuse_non_finite
@@ -208,8 +209,9 @@ class TF1NNTraining(TF1Training):
         from nnlab.training_log import TF1TrainingLog
         graph = self.tf.get_default_graph()
         cost, accuracy = (graph.get_tensor_by_name(name + ":0") for name in ("cost", "accuracy"))
-        print(f"Training {self.network} on {self.data.dataset.info.title}: {self.steps} steps of "
-              f"{self.batch_size} images", flush=True)
+        print(_("Training {network} on {data}: {steps} steps of {batch_size} images").format(
+            network=self.network, data=self.data.dataset.info.title, steps=self.steps,
+            batch_size=self.batch_size), flush=True)
         sigmoid = graph.get_tensor_by_name("h:0") \
             if self.options.get("activation") == "sigmoid" else None
         if self.args.pictures or self.args.logdir:
@@ -255,8 +257,9 @@ class CostProgress:
         batch_cost = self.session.run(self.cost, feed_dict=batch_feed)
         if not np.isfinite(batch_cost):
             self.bar.interrupt()
-            raise SystemExit(f"error: the cost became {batch_cost} at step {step}: "
-                             "lower --learning-rate; no model was saved")
+            raise SystemExit(_("error: the cost became {cost} at step {step}: lower "
+                               "--learning-rate; no model was saved").format(cost=batch_cost,
+                                                                             step=step))
         self.bar.update(step, batch_cost)
         if self.log:
             self.log.step(step, batch_feed, self.test_feed, last=step == self.steps)
