@@ -31,7 +31,7 @@ def main(argv=None):
     x_in = tf.placeholder(tf.float32, [None, 784], name="x_in")
     y_in = tf.placeholder(tf.float32, [None, 10], name="y_in")
     NN_comp_graph = run.trained_network()
-    accuracy, train = NN_comp_graph(x_in, y_in)  # the test runs accuracy only
+    accuracy, train = NN_comp_graph(x_in, y_in)  # train: unused when testing
 
     # 3. Restore the trained variables and measure.
     with tf.Session() as sess:

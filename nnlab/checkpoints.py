@@ -183,12 +183,6 @@ def read_cnn_notes(checkpoint, train_script):
     return notes
 
 
-def save_tf1_checkpoint(session, saver, checkpoint, notes):
-    """Write `session`'s variables to `checkpoint` (a path prefix) and the notes beside it."""
-    with tf1_checkpoint_saving(checkpoint, notes) as path:
-        saver.save(session, path, write_state=False)
-
-
 @contextlib.contextmanager
 def tf1_checkpoint_restoring(checkpoint, train_script):
     """Around a lesson's ``tf.train.Saver().restore(sess, path)``, once the graph is built:
@@ -222,12 +216,6 @@ def tf1_checkpoint_restoring(checkpoint, train_script):
         raise SystemExit(_("error: the checkpoint {path} does not match the network it "
                            "describes or is damaged ({problem}): run {script} again").format(
                                path=checkpoint, problem=reason, script=train_script)) from None
-
-
-def restore_tf1_checkpoint(session, saver, checkpoint, train_script):
-    """Load the variables of `checkpoint` into `session`, with one-line errors."""
-    with tf1_checkpoint_restoring(checkpoint, train_script) as path:
-        saver.restore(session, path)
 
 
 @contextlib.contextmanager

@@ -59,6 +59,8 @@ TF1_CNN_STAGES = {"c1": "c1 = conv2d(x_image, W_conv1)", "conv1": "conv1 = relu(
                   "pool1": "pool1 = max_pool(conv1)", "c2": "c2 = conv2d(pool1, W_conv2)",
                   "conv2": "conv2 = relu(c2 + b_conv2)", "pool2": "pool2 = max_pool(conv2)"}
 CNN_PICTURES = ("filters", "feature_maps", "confusion", "mistakes")
+# Train_NN.py's cost curve, named for what it is: the number its progress lines show too
+COST_CURVE = "cost of the step's batch, after the step"
 
 
 @dataclass
@@ -250,7 +252,9 @@ class TF1NNTraining(TF1Training):
         with super().saving(notes) as path:
             yield path
         if self.args.pictures and log:
-            plots.save_training_curves(log.learning_curves(), "step", self.args.model)
+            curves = {(_(COST_CURVE) if name == "cost" else name): curve
+                      for name, curve in log.learning_curves().items()}
+            plots.save_training_curves(curves, "step", self.args.model)
             if self.args.gradients:
                 plots.save_gradients(log.inside_curves(), self.args.model)
 
