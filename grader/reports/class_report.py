@@ -70,13 +70,13 @@ def write_report(folder, results, homework, settings, sandbox_note=None, similar
     for row in rows:
         if network_of(row):
             row["same_network_as"] = networks[network_of(row)] - 1
-    summary = _summary(rows, homework, settings, sandbox_note)
+    drawn = similar is not None and pictures.class_picture(rows, homework,
+                                                           os.path.join(folder, "class.png"))
+    summary = _summary(rows, homework, settings, sandbox_note, bool(drawn))
     summary += roster_section(rows, unmatched, unknown, instructor)
     summary += cost_section(run_info)
-    if similar is not None:
-        if pictures.class_picture(rows, homework, os.path.join(folder, "class.png")):
-            summary += ("\n![The class: scores in rank order, where points were lost]"
-                        "(class.png)\n")
+    if drawn:
+        summary += "\n![The class: scores in rank order, where points were lost](class.png)\n"
     if feedback:
         feedback_pages.write_pages(os.path.join(folder, "feedback"), rows, homework, settings)
         summary += ("\nEvery student's own page is in feedback/ (STUDENT.md and STUDENT.html), "
@@ -245,7 +245,7 @@ def _csv(rows, homework):
 
 
 
-def _summary(rows, homework, settings, sandbox_note):
+def _summary(rows, homework, settings, sandbox_note, picture=False):
     title = f"# {homework.title}: grades"
     warning = [f"> **Warning**: {sandbox_note}", ""] if sandbox_note else []
     if not rows:
@@ -269,7 +269,8 @@ def _summary(rows, homework, settings, sandbox_note):
         lines.append(f"| {low:g}–{high:g} | {bands.get(band, 0)} |")
 
     lines += ["", "## Where points were lost", "",
-              "Students who lost points on each part of the rubric (as class.png draws it):", ""]
+              "Students who lost points on each part of the rubric"
+              + (" (as class.png draws it):" if picture else ":"), ""]
     lines += [f"- {markdown_cell(name)}: {count} of {len(rows)}"
               for name, count in story.lost_counts(rows)]
     lines += [] if story.lost_counts(rows) else ["- none"]
@@ -295,8 +296,8 @@ def _summary(rows, homework, settings, sandbox_note):
 
     lines += networks_section(rows)
     lines += ["", "## The class, ranked", "",
-              "Best final score first (then test accuracy): the order of class.png and of the "
-              "rank column of grades.csv.", "",
+              "Best final score first (then test accuracy): the order of "
+              + ("class.png and of " if picture else "") + "the rank column of grades.csv.", "",
               "| rank | student | score | accuracy | why points were lost |",
               "| --- | --- | --- | --- | --- |"]
     for row in rows:
