@@ -201,8 +201,8 @@ def csv_columns(homework):
     """grades.csv's columns: [(short name, what it holds)], in order."""
     kinds = [(check.kind, check.name) for check in homework.checks] + [("accuracy", ACCURACY_TEST)]
     return ([("student", "the student's id (the file's name)"),
-             ("rank", "place in the class, as in summary.md and class.png (final score, then "
-                      "test accuracy)"),
+             ("rank", "place in the class, as summary.md ranks it (final score, then test "
+                      "accuracy)"),
              ("name", "the roster's name"), ("file", "the file graded"),
              ("auto", "the grader's score"), ("adjust", "points added or taken by hand"),
              ("score", "the final score: auto + adjust"), ("max", "the maximum score"),
