@@ -105,22 +105,23 @@ def roster_section(rows, unmatched, unknown, instructor):
     match no one, which adjustments count for no one."""
     lines = []
     if instructor.roster is not None:
-        missing = [row for row in rows if row.get("missing")]
+        missing = [row for row in rows if row.get("missing") and not row.get("near_miss")]
+        near = [row for row in rows if row.get("missing") and row.get("near_miss")]
         lines += ["", "## The roster", "",
                   f"{len(instructor.roster)} students on the roster; "
                   f"{len(missing)} handed nothing in (0 points, ranked last); "
+                  f"{len(near)} with no file under their id but a file whose name comes close; "
                   f"{len(unmatched)} file{'s' if len(unmatched) != 1 else ''} whose name is on "
                   "no roster line (graded, but matched to no one: rename the file or fix the "
                   "roster, then run --report-only).", ""]
-        perhaps = {}  # roster id -> the files on no roster line that come closest to it
-        for student, near in unmatched:
-            for label in near:
-                perhaps.setdefault(label.split(" ")[0], []).append(student)
         lines += [f"- nothing handed in: {markdown_text(row['student'])}"
                   + (f" ({markdown_text(row['name'])})" if row.get("name") else "")
-                  + (f"; perhaps the file of {markdown_text(', '.join(perhaps[row['student']]))}"
-                     if row["student"] in perhaps else "")
                   for row in missing]
+        lines += [f"- no file under this id: {markdown_text(row['student'])}"
+                  + (f" ({markdown_text(row['name'])})" if row.get("name") else "")
+                  + f"; perhaps the file of {markdown_text(', '.join(row['near_miss']))} "
+                  "(not matched: rename it to the id, then run --report-only)"
+                  for row in near]
         lines += [f"- not on the roster: {markdown_text(student)}; closest: "
                   + (markdown_text(", ".join(near)) if near else "none")
                   for student, near in unmatched]

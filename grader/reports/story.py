@@ -12,6 +12,7 @@ import collections
 from grader.homeworks import ACCURACY_TEST
 
 NOTHING_HANDED_IN = "nothing handed in"
+NO_FILE_UNDER_ID = "no file under this id"  # but a file on no roster line comes close to it
 
 
 def final_score(row):
@@ -36,6 +37,10 @@ def points_lost(row):
     """[(what, points lost, why)] for every part of the rubric that cost `row` points, in the
     rubric's order and the accuracy's last, then the adjustments that took points away.  A file
     that could not be graded loses everything for one reason: that one."""
+    if row.get("missing") and row.get("near_miss"):
+        return [(NO_FILE_UNDER_ID, row["max_score"],
+                 f"perhaps the file {', '.join(row['near_miss'])}, whose name is on no roster "
+                 "line: rename it to this id and grade again")]
     if row.get("missing"):
         return [(NOTHING_HANDED_IN, row["max_score"], "no file of this student was graded")]
     lost = []
@@ -58,6 +63,8 @@ def why_text(row):
     for what, points, why in points_lost(row):
         if what == NOTHING_HANDED_IN:
             parts.append(NOTHING_HANDED_IN)
+        elif what == NO_FILE_UNDER_ID:
+            parts.append(f"{what}: {why}")
         elif points is None:
             parts.append(why)
         else:
