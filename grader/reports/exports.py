@@ -39,14 +39,14 @@ def canvas_csv(rows, people, assignment):
         entry = people.get(row["student"], {})
         lines.append([entry.get("name") or row["student"], entry.get("canvas_id", ""),
                       row["student"], entry.get("login") or entry.get("email", ""),
-                      entry.get("section", ""), round(row["score"], 2)])
+                      entry.get("section", ""), f"{row['score']:g}"])
     return _csv(CANVAS_HEADER + [assignment], lines)
 
 
 def moodle_csv(rows, people, assignment):
     """The Moodle grade import of `rows`: an identifier to map from, and the final score."""
     lines = [[row["student"], people.get(row["student"], {}).get("email", ""),
-              people.get(row["student"], {}).get("name", ""), round(row["score"], 2)]
+              people.get(row["student"], {}).get("name", ""), f"{row['score']:g}"]
              for row in rows]
     return _csv(MOODLE_HEADER + [assignment], lines)
 
