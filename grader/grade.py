@@ -140,7 +140,8 @@ def say_instructor_notes(args):
     with open(os.path.join(args.out, "grades.json"), encoding="utf-8") as file:
         grades = json.load(file)
     if args.instructor.roster is not None:
-        missing = [row["student"] for row in grades["submissions"] if row.get("missing")]
+        missing = [row["student"] for row in grades["submissions"]
+                   if row.get("missing") and not row.get("near_miss")]
         named = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if missing[20:] else "")
         print(f"Roster: {plural(len(args.instructor.roster), 'student')}, "
               f"{len(missing)} handed nothing in" + (f" ({named})" if missing else ""))

@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a negative score, not a formula
 MAX_TEXT = 3000
 
 
@@ -90,6 +91,6 @@ def spreadsheet_safe(value):
     """A printable CSV cell that no spreadsheet reads as a formula."""
     if isinstance(value, str):
         value = printable(value)
-        if value.startswith(FORMULA_STARTS):
+        if value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
             return "'" + value
     return value

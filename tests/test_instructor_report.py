@@ -109,14 +109,19 @@ def test_a_roster_gives_every_student_a_row_and_lists_files_on_no_roster_line(re
     roster_ids = [entry["id"] for entry in instructor.roster]
     assert set(roster_ids) <= set(rows) and set(rows) - set(roster_ids) == {"kang_m"}
     for student in ("yoon", "han", "kang_min"):  # kang_min's file is named kang_m: no guess
-        assert rows[student]["score"] == "0" and rows[student]["lost"] == "nothing handed in"
+        assert rows[student]["score"] == "0"
         page = (out / "feedback" / f"{student}.md").read_text()
         assert "Nothing was handed in under your id" in page
+    assert rows["yoon"]["lost"] == rows["han"]["lost"] == "nothing handed in"
+    assert rows["kang_min"]["lost"].startswith("no file under this id: perhaps the file kang_m")
+    assert "comes close to your id" in (out / "feedback" / "kang_min.md").read_text()
     assert rows["kang_m"]["score"] == "96.67"  # graded all the same
     summary = (out / "summary.md").read_text()
-    assert "8 students on the roster; 3 handed nothing in" in summary
+    assert ("8 students on the roster; 2 handed nothing in (0 points, ranked last); 1 with no "
+            "file under their id but a file whose name comes close") in summary
     assert "- not on the roster: kang_m; closest: kang_min (Kang Min)" in summary
-    assert "- nothing handed in: kang_min (Kang Min); perhaps the file of kang_m" in summary
+    assert "- no file under this id: kang_min (Kang Min); perhaps the file of kang_m" in summary
+    assert "- nothing handed in: kang_min" not in summary
     grades = json.load(open(out / "grades.json"))
     assert grades["not_on_roster"] == [{"student": "kang_m", "closest": ["kang_min (Kang Min)"]}]
 
@@ -147,7 +152,8 @@ def test_one_ranking_in_summary_picture_csv_and_one_set_of_reasons_on_every_page
                         re.MULTILINE)
     assert [(unescape(name), int(count)) for name, count in listed] == picture["lost"]
     assert ("test accuracy", 4) in picture["lost"]  # the accuracy is drawn, not left out
-    assert ("nothing handed in", 3) in picture["lost"]
+    assert ("nothing handed in", 2) in picture["lost"]
+    assert ("no file under this id", 1) in picture["lost"]
     assert (out / "class.png").stat().st_size > 10_000
 
 
@@ -337,7 +343,7 @@ def test_a_class_graded_twice_keeps_its_roster_and_adjustment(tmp_path):
                   "--adjustments", tmp_path / "adjustments.csv", "--export", "canvas",
                   "--export", "moodle")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    assert "3 handed nothing in (han, kang_min, yoon)" in first.stdout
+    assert "2 handed nothing in (han, yoon)" in first.stdout
     assert "the file of kang_m matches no roster id (closest: kang_min (Kang Min))" in first.stdout
     (tmp_path / "adjustments.csv").unlink()  # the copy in --out is what later runs use
     second = grade(submissions, *common, "--regrade")

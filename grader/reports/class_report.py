@@ -70,13 +70,13 @@ def write_report(folder, results, homework, settings, sandbox_note=None, similar
     for row in rows:
         if network_of(row):
             row["same_network_as"] = networks[network_of(row)] - 1
-    summary = _summary(rows, homework, settings, sandbox_note)
+    drawn = similar is not None and pictures.class_picture(rows, homework,
+                                                           os.path.join(folder, "class.png"))
+    summary = _summary(rows, homework, settings, sandbox_note, bool(drawn))
     summary += roster_section(rows, unmatched, unknown, instructor)
     summary += cost_section(run_info)
-    if similar is not None:
-        if pictures.class_picture(rows, homework, os.path.join(folder, "class.png")):
-            summary += ("\n![The class: scores in rank order, where points were lost]"
-                        "(class.png)\n")
+    if drawn:
+        summary += "\n![The class: scores in rank order, where points were lost](class.png)\n"
     if feedback:
         feedback_pages.write_pages(os.path.join(folder, "feedback"), rows, homework, settings)
         summary += ("\nEvery student's own page is in feedback/ (STUDENT.md and STUDENT.html), "
@@ -105,22 +105,23 @@ def roster_section(rows, unmatched, unknown, instructor):
     match no one, which adjustments count for no one."""
     lines = []
     if instructor.roster is not None:
-        missing = [row for row in rows if row.get("missing")]
+        missing = [row for row in rows if row.get("missing") and not row.get("near_miss")]
+        near = [row for row in rows if row.get("missing") and row.get("near_miss")]
         lines += ["", "## The roster", "",
                   f"{len(instructor.roster)} students on the roster; "
                   f"{len(missing)} handed nothing in (0 points, ranked last); "
+                  f"{len(near)} with no file under their id but a file whose name comes close; "
                   f"{len(unmatched)} file{'s' if len(unmatched) != 1 else ''} whose name is on "
                   "no roster line (graded, but matched to no one: rename the file or fix the "
                   "roster, then run --report-only).", ""]
-        perhaps = {}  # roster id -> the files on no roster line that come closest to it
-        for student, near in unmatched:
-            for label in near:
-                perhaps.setdefault(label.split(" ")[0], []).append(student)
         lines += [f"- nothing handed in: {markdown_text(row['student'])}"
                   + (f" ({markdown_text(row['name'])})" if row.get("name") else "")
-                  + (f"; perhaps the file of {markdown_text(', '.join(perhaps[row['student']]))}"
-                     if row["student"] in perhaps else "")
                   for row in missing]
+        lines += [f"- no file under this id: {markdown_text(row['student'])}"
+                  + (f" ({markdown_text(row['name'])})" if row.get("name") else "")
+                  + f"; perhaps the file of {markdown_text(', '.join(row['near_miss']))} "
+                  "(not matched: rename it to the id, then run --report-only)"
+                  for row in near]
         lines += [f"- not on the roster: {markdown_text(student)}; closest: "
                   + (markdown_text(", ".join(near)) if near else "none")
                   for student, near in unmatched]
@@ -201,8 +202,8 @@ def csv_columns(homework):
     """grades.csv's columns: [(short name, what it holds)], in order."""
     kinds = [(check.kind, check.name) for check in homework.checks] + [("accuracy", ACCURACY_TEST)]
     return ([("student", "the student's id (the file's name)"),
-             ("rank", "place in the class, as in summary.md and class.png (final score, then "
-                      "test accuracy)"),
+             ("rank", "place in the class, as summary.md ranks it (final score, then test "
+                      "accuracy)"),
              ("name", "the roster's name"), ("file", "the file graded"),
              ("auto", "the grader's score"), ("adjust", "points added or taken by hand"),
              ("score", "the final score: auto + adjust"), ("max", "the maximum score"),
@@ -245,7 +246,7 @@ def _csv(rows, homework):
 
 
 
-def _summary(rows, homework, settings, sandbox_note):
+def _summary(rows, homework, settings, sandbox_note, picture=False):
     title = f"# {homework.title}: grades"
     warning = [f"> **Warning**: {sandbox_note}", ""] if sandbox_note else []
     if not rows:
@@ -269,7 +270,8 @@ def _summary(rows, homework, settings, sandbox_note):
         lines.append(f"| {low:g}–{high:g} | {bands.get(band, 0)} |")
 
     lines += ["", "## Where points were lost", "",
-              "Students who lost points on each part of the rubric (as class.png draws it):", ""]
+              "Students who lost points on each part of the rubric"
+              + (" (as class.png draws it):" if picture else ":"), ""]
     lines += [f"- {markdown_cell(name)}: {count} of {len(rows)}"
               for name, count in story.lost_counts(rows)]
     lines += [] if story.lost_counts(rows) else ["- none"]
@@ -295,8 +297,8 @@ def _summary(rows, homework, settings, sandbox_note):
 
     lines += networks_section(rows)
     lines += ["", "## The class, ranked", "",
-              "Best final score first (then test accuracy): the order of class.png and of the "
-              "rank column of grades.csv.", "",
+              "Best final score first (then test accuracy): the order of "
+              + ("class.png and of " if picture else "") + "the rank column of grades.csv.", "",
               "| rank | student | score | accuracy | why points were lost |",
               "| --- | --- | --- | --- | --- |"]
     for row in rows:

@@ -51,6 +51,9 @@ def page_markdown(row, homework, settings):
     if row.get("missing"):
         lines += [_("Nothing was handed in under your id, so nothing could be graded. If you did "
                     "hand something in, tell your instructor at once."), ""]
+        if row.get("near_miss"):
+            lines += [_("A file whose name comes close to your id was handed in; your instructor "
+                        "is checking whether it is yours."), ""]
     problem = row.get("not_gradable") or row.get("error")
     if problem and not row.get("missing"):
         lines += [_("Your file could not be graded in full: {problem}").format(

@@ -11,7 +11,7 @@ roster's closest ids and names (difflib): it is never matched to anyone by a gue
 import csv
 import difflib
 
-from grader.reports.story import NOTHING_HANDED_IN
+from grader.reports.story import NO_FILE_UNDER_ID, NOTHING_HANDED_IN
 from grader.safe_text import text
 
 COLUMNS = {"id": ("id", "student", "student_id", "student id", "sid"),
@@ -87,12 +87,14 @@ def closest(student, roster, count=3):
             for key in found]
 
 
-def missing_row(entry, settings):
-    """The result of a roster student who handed nothing in: no file, nothing graded."""
+def missing_row(entry, settings, near_miss=()):
+    """The result of a roster student with no file under their id: nothing graded.  `near_miss`:
+    the files on no roster line whose names come closest to this id (said, never matched)."""
     return {"student": entry["id"], "file": "", "sha256": "", "settings": settings,
-            "seconds": 0.0, "checks": [], "accuracy": None, "error": NOTHING_HANDED_IN,
-            "not_gradable": None,
-            "network": None, "missing": True}
+            "seconds": 0.0, "checks": [], "accuracy": None,
+            "error": NO_FILE_UNDER_ID if near_miss else NOTHING_HANDED_IN,
+            "not_gradable": None, "network": None, "missing": True,
+            "near_miss": list(near_miss)}
 
 
 def with_roster(results, roster, settings):
@@ -102,9 +104,13 @@ def with_roster(results, roster, settings):
         return list(results), []
     graded = {result["student"] for result in results}
     ids = {entry["id"] for entry in roster}
-    rows = list(results) + [missing_row(entry, settings) for entry in roster
-                            if entry["id"] not in graded]
     unmatched = [(student, closest(student, roster)) for student in sorted(graded - ids)]
+    near_misses = {}  # roster id -> the files on no roster line that come closest to it
+    for student, near in unmatched:
+        for label in near:
+            near_misses.setdefault(label.split(" ")[0], []).append(student)
+    rows = list(results) + [missing_row(entry, settings, near_misses.get(entry["id"], ()))
+                            for entry in roster if entry["id"] not in graded]
     return rows, unmatched
 
 

@@ -13,6 +13,8 @@ from grader.homeworks import ACCURACY_TEST
 from nnlab.i18n import N_, _
 
 NOTHING_HANDED_IN = N_("nothing handed in")
+# a student with no file under their id, but a file on no roster line comes close to it
+NO_FILE_UNDER_ID = N_("no file under this id")
 NOT_GRADED = N_("not graded in full")
 ADJUSTMENT = N_("adjustment")
 
@@ -39,6 +41,10 @@ def points_lost(row):
     """[(what, points lost, why)] for every part of the rubric that cost `row` points, in the
     rubric's order and the accuracy's last, then the adjustments that took points away.  A file
     that could not be graded loses everything for one reason: that one."""
+    if row.get("missing") and row.get("near_miss"):
+        return [(NO_FILE_UNDER_ID, row["max_score"],
+                 _("perhaps the file {files}, whose name is on no roster line: rename it to this "
+                   "id and grade again").format(files=", ".join(row["near_miss"])))]
     if row.get("missing"):
         return [(NOTHING_HANDED_IN, row["max_score"], _("no file of this student was graded"))]
     lost = []
@@ -61,6 +67,8 @@ def why_text(row):
     for what, points, why in points_lost(row):
         if what == NOTHING_HANDED_IN:
             parts.append(NOTHING_HANDED_IN)
+        elif what == NO_FILE_UNDER_ID:
+            parts.append(f"{what}: {why}")
         elif points is None:
             parts.append(why)
         else:
