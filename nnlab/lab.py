@@ -564,6 +564,8 @@ class KerasTesting(Testing):
                                                             script=train_script))
         self.input_shape = input_shape
         import_tensorflow()  # after the flags are checked: --help answers at once
+        # the model first: a wrong model file is said before any data is looked for
+        self.model = checkpoints.load_keras_model(self.args.model, train_script, input_shape)
         trained_scale = self.notes.get("scale", not cifar)
         scale = trained_scale if getattr(self.args, "scale", None) is None else self.args.scale
         if cifar:
@@ -574,10 +576,10 @@ class KerasTesting(Testing):
                        train_size=self.args.train_size or self.notes.get("train_size"))
 
     def load_model(self):
-        """keras.models.load_model, with one line for every way the file can be wrong."""
-        model = checkpoints.load_keras_model(self.args.model, self.train_script, self.input_shape)
+        """The model, loaded by keras.models.load_model when the run began (one line for every
+        way the file can be wrong)."""
         self.say_measuring()
-        return model
+        return self.model
 
     def report(self, model, test_accuracy, train_accuracy):
         import keras
