@@ -53,14 +53,17 @@ def _output_layer(z, y_in, optimizer, learning_rate, cost):
     """Softmax output, cross-entropy cost, and the train and accuracy nodes."""
     y_in = tf.cast(y_in, tf.float32)  # numpy labels (the 2019 Test_NN.py) may be float64
     y_nn = tf.nn.softmax(z, name="y_nn")
-    # The slides' -reduce_sum(y_in * log(y_nn)) becomes NaN once a probability underflows
-    # to 0; the same cross entropy computed from the logits z cannot.
-    cross_entropy = tf.nn.softmax_cross_entropy_with_logits_v2(labels=y_in, logits=z)
+    # cross_entropy = -tf.reduce_sum(y_in * tf.log(y_nn))  # the slide's: NaN once a probability
+    # underflows to 0; the same cost computed from the logits z cannot be NaN.
     if cost not in COSTS:
         raise ValueError(f"cost must be one of {COSTS}, not {cost!r}")
-    reduce = tf.reduce_sum if cost == "sum" else tf.reduce_mean
-    cost_node = reduce(cross_entropy, name="cost")
-    train = tf1_optimizer(tf, optimizer, learning_rate).minimize(cost_node, name="train")
+    reduce = tf.reduce_sum if cost == "sum" else tf.reduce_mean  # --cost mean: averaged
+    cross_entropy = reduce(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y_in, logits=z),
+                           name="cost")
+    if optimizer == "sgd" and learning_rate in (None, 0.01):
+        train = tf.train.GradientDescentOptimizer(0.01).minimize(cross_entropy, name="train")
+    else:  # the lecture's other experiments: --optimizer, --learning-rate
+        train = tf1_optimizer(tf, optimizer, learning_rate).minimize(cross_entropy, name="train")
 
     prediction = tf.argmax(y_nn, 1, name="prediction")
     correct = tf.equal(prediction, tf.argmax(y_in, 1))

@@ -18,6 +18,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import lab
+from nnlab.i18n import _
 
 
 def main(argv=None):
@@ -32,8 +33,8 @@ def main(argv=None):
     # 2. Measure on the test data, and on the training images it learned from.
     score = model.evaluate(x_test, y_test, batch_size=100, verbose=0)
     train_score = model.evaluate(x_train, y_train, batch_size=100, verbose=0)
-    print(f"Accuracy of trained model against test data: {score[1]:.4f}")
-    print(f"Accuracy of trained model against training data: {train_score[1]:.4f}")
+    print(_("Accuracy of trained model against test data:"), f"{score[1]:.4f}")
+    print(_("Accuracy of trained model against training data:"), f"{train_score[1]:.4f}")
 
     # 3. The verdict, random test images with their class names, and the pictures.
     run.report(model, score[1], train_score[1])

@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 from nnlab import cli, datasets, plots, report
 from nnlab.checkpoints import load_keras_model, read_notes, recorded_data
+from nnlab.i18n import N_, _
 from nnlab.paths import default_model_path, picture_path
 from nnlab.quiet_tensorflow import import_tensorflow
 
@@ -39,7 +40,8 @@ def main(argv=None):
     model = load_keras_model(args.model, "Train_NN_cifar.py", input_size=3072)
     scale = notes.get("scale", False) if args.scale is None else args.scale
     report.warn_if_unlike_training("--scale" if scale else "--no-scale", scale,
-                                   notes.get("scale", False), "pixels divided by 255", "raw pixels")
+                                   notes.get("scale", False), N_("pixels divided by 255"),
+                                   N_("raw pixels"))
     train_size = args.train_size or notes.get("train_size")
 
     # 2. Load the data as it was fed in training.
@@ -49,7 +51,8 @@ def main(argv=None):
 
     # 3. Measure on the test data, and on the training images it learned from.
     #    Keras 3 removed predict_classes: the class is the argmax of predict.
-    report.say(f"Measuring accuracy on {len(x_test):,} test and {len(x_train):,} training images")
+    report.say(_("Measuring accuracy on {test} test and {train} training images").format(
+        test=f"{len(x_test):,}", train=f"{len(x_train):,}"))
     predicted = report.predicted_classes(model, x_test)
     report.print_accuracies(report.accuracy(predicted, data.y_test),
                             report.accuracy(report.predicted_classes(model, x_train),
@@ -57,15 +60,17 @@ def main(argv=None):
 
     # 4. A few random test images.
     chosen = report.sample_indices(args.samples, len(x_test), args.seed)
-    names = data.info.class_names_ko if args.korean else data.info.class_names
+    names = datasets.class_names(data.info, True if args.korean else None)
     report.print_predictions(data.y_test[chosen], predicted[chosen], names)
+    names = plots.picture_class_names(data.info.class_names_ko if args.korean else
+                                      data.info.class_names)
 
     # 5. Pictures: the samples with both names, the confusion matrix and the mistakes.
     if "samples" in args.pictures and len(chosen):
         plots.save(plots.predictions(data.x_test[chosen], data.y_test[chosen], predicted[chosen],
-                                     data.info.class_names),
+                                     names),
                    picture_path(args.model, "samples", args.picture_dir))
-    plots.draw_test_pictures(data.x_test, data.y_test, predicted, data.info.class_names,
+    plots.draw_test_pictures(data.x_test, data.y_test, predicted, names,
                              args.pictures, args.model, args.picture_dir)
     plots.show_saved()
 

@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 try:
     from nnlab import cli, lab
+    from nnlab.i18n import _
     from nnlab.homework import build_model
     from nnlab.quiet_tensorflow import import_tensorflow
     from nnlab.training import run_training
@@ -63,7 +64,7 @@ def main(argv=None):
     history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
                         validation_split=args.validation_split, **run.fit_options(model))
     score = model.evaluate(x_train, y_train, batch_size=100, verbose=0)
-    print(f"Accuracy: {score[1]:.4f}")
+    print(_("Accuracy:"), f"{score[1]:.4f}")
 
     # 4. Save the model, and how its inputs were made, for Test_CNN_cifar.py.
     with run.saving(model, history) as path:

@@ -21,11 +21,10 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 try:
-    from nnlab import cli, datasets
-    from nnlab.homework import build_model
-    from nnlab.paths import default_model_path
+    from nnlab import cli, lab
+    from nnlab.i18n import _
     from nnlab.quiet_tensorflow import import_tensorflow
-    from nnlab.training import fit_options, run_training, save_keras_training
+    from nnlab.training import run_training
 except ModuleNotFoundError as missing:  # this file alone, away from the suite
     if missing.name != "nnlab":
         raise
@@ -49,44 +48,35 @@ def NN_model(activation="sigmoid", optimizer="sgd"):  # IMPLEMENT HERE!!
     activation: of both hidden layers ("sigmoid" in the homework);
     optimizer: for model.compile ("sgd" in the homework), with loss "categorical_crossentropy"
     and metrics ["accuracy"].
+
+    The slide's first layer, Dense(units=size_hidden1, input_dim=size_in), works: Keras 3
+    still accepts input_dim, and says so in a warning ("Do not pass an `input_shape`/
+    `input_dim` argument to a layer") that this suite hides, as it is harmless.  Keras 3's own
+    way, model.add(keras.Input(shape=(size_in,))) before the first Dense layer, gives the
+    same network.
     """
     raise NotImplementedError
 
 
-def parse_args(argv=None):
-    return cli.parse(__doc__, argv, cli.data(("cifar10",)), cli.cifar_inputs(),
-                     cli.training(epochs=15, shuffle=True, validation_split=0.1),
-                     cli.network(),
-                     cli.model_file(default_model_path("cifar_NN_model.h5"),
-                                    "where to save the model: .h5 (the course) or .keras",
-                                    keras=True, writes=True),
-                     cli.solution_file(), cli.training_pictures())
-
-
 def main(argv=None):
-    parser, args = parse_args(argv)
-    keras.utils.set_random_seed(args.seed)
-
-    # 1. Load the data. The 2019 handout fed raw 0-255 pixels; --scale divides them by 255.
-    data = datasets.load("cifar10", args.data, args.mirror)
-    cli.check_train_size(parser, args.train_size, len(data.x_train))
-    x_train = datasets.flat_images(data.x_train[:args.train_size], scale=args.scale)
-    y_train = datasets.one_hot(data.y_train[:args.train_size])
-    cli.check_batch_size(parser, args.batch_size, len(x_train), args.validation_split)
+    # 1. Load the data: rows of 3072 raw 0-255 pixels as in 2019 (--scale: / 255), one-hot labels.
+    run = lab.KerasTraining(__doc__, argv, "cifar_NN_model.h5", epochs=15, data_sets=("cifar10",),
+                            cifar=True, images=False, flags=[cli.network(), cli.solution_file()])
+    x_train, y_train = run.data.x_train, run.data.y_train
 
     # 2. Build and compile the model: your NN_model().
-    model = build_model(parser, args, NN_model, size_in)
+    model = run.homework_model(NN_model, size_in)
     model.summary()
 
     # 3. Train, then measure on the training data.
-    history = model.fit(x_train, y_train, **fit_options(args))
-    _, accuracy = model.evaluate(x_train, y_train, batch_size=100, verbose=0)
-    print(f"Accuracy: {accuracy:.4f}")
+    history = model.fit(x_train, y_train, batch_size=run.batch_size, epochs=run.epochs,
+                        validation_split=run.validation_split, **run.fit_options(model))
+    score = model.evaluate(x_train, y_train, batch_size=100, verbose=0)
+    print(_("Accuracy:"), f"{score[1]:.4f}")
 
     # 4. Save the model, and how its inputs were made, for Test_NN_cifar.py.
-    save_keras_training(model, history, args, {
-        "dataset": "cifar10", "data": datasets.local_source("cifar10", args.data),
-        "scale": args.scale, "train_size": args.train_size})
+    with run.saving(model, history) as path:
+        model.save(path)
 
 
 if __name__ == "__main__":

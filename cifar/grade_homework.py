@@ -9,6 +9,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
+from nnlab import guard
+
+guard.install()  # first: the wrong Python or Ctrl-C end in one line, not a traceback
+
 from grader.grade import main
 
 if __name__ == "__main__":

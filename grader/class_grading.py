@@ -119,7 +119,8 @@ class ClassRun:
     def write_report(self, similar=None, feedback=False):
         class_report.write_report(self.args.out, list(self.all_results().values()),
                                   self.homework, self.settings, self.sandbox_note, similar,
-                                  feedback=feedback, run_info=self.run_info)
+                                  feedback=feedback, run_info=self.run_info,
+                                  instructor=getattr(self.args, "instructor", None))
 
     def all_results(self):
         return all_results(self.results_folder, self.homework)

@@ -19,8 +19,11 @@ Give the folder, not `*.py`: a file named like a flag (`--rubric=r.py`) is never
 but the folder form is the one that cannot surprise.
 """
 
+import contextlib
+import dataclasses
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -30,6 +33,11 @@ from grader import homeworks, scoring
 from grader.boundary import builds, sandbox, sandbox_choice, submissions
 from grader.class_grading import ClassRun, all_results, default_workers, plural
 from grader.reports import similarity
+from grader.reports.adjustments import read_adjustments
+from grader.reports.class_report import Instructor
+from grader.reports.exports import FORMATS
+from grader.reports.roster import RosterError, read_roster
+from grader.safe_text import one_line
 from grader.trusted import trainings
 from nnlab import cli, datasets
 from nnlab.paths import REPO_ROOT
@@ -47,7 +55,8 @@ def files_not_flags(argv):
 
 def check_not_in_submissions(parser, args):
     """The rubric, the data and --out must not be among what students handed in."""
-    for flag, path in (("--rubric", args.rubric), ("--data", args.data), ("--out", args.out)):
+    for flag, path in (("--rubric", args.rubric), ("--data", args.data), ("--out", args.out),
+                       ("--roster", args.roster), ("--adjustments", args.adjustments)):
         for handed_in in args.submissions:
             if path and (submissions.inside(path, handed_in) if os.path.isdir(handed_in)
                          else os.path.realpath(path) == os.path.realpath(handed_in)):
@@ -69,12 +78,84 @@ def parse_args(argv=None):
         parser.error("give the submissions to grade (a folder of files, one per student), or "
                      "--report-only")
     check_not_in_submissions(parser, args)
+    args.instructor = instructor_files(parser, args)
     args.workers = args.workers or default_workers(args.memory, args.threads)
     recipe = {name: getattr(args, name) for name in ("epochs", "batch_size", "train_size",
                                                       "seed", "scale")
               if getattr(args, name) is not None}
     args.homework = args.homework.with_rubric({"training": recipe})
     return parser, args
+
+
+KEPT = {"roster": "roster.csv", "adjustments": "adjustments.csv"}  # the copies kept in --out
+
+
+def instructor_files(parser, args):
+    """The roster, adjustments and exports of this run, as an Instructor: the files given, else
+    the copies an earlier run kept in --out (so a regrade or --report-only keeps them); every
+    export an earlier run wrote is written again, so that none is left behind stale."""
+    found = {}
+    for name, read in (("roster", read_roster), ("adjustments", read_adjustments)):
+        path = getattr(args, name) or os.path.join(args.out, KEPT[name])
+        if getattr(args, name) is None and not os.path.isfile(path):
+            found[name] = None
+            continue
+        try:
+            found[name] = read(path)
+        except RosterError as problem:
+            parser.error(f"argument --{name}: {problem}")
+    exports = set(args.export or []) | {name for name in FORMATS
+                                        if os.path.isfile(os.path.join(args.out, f"{name}.csv"))}
+    return Instructor(found["roster"], found["adjustments"], tuple(sorted(exports)),
+                      args.assignment)
+
+
+def keep_instructor_files(args):
+    """Copies of the roster and adjustments given, in --out, for the runs to come."""
+    for name, kept in KEPT.items():
+        given, copy = getattr(args, name), os.path.join(args.out, kept)
+        if given and not (os.path.exists(copy) and os.path.samefile(given, copy)):
+            shutil.copyfile(given, copy)
+
+
+@contextlib.contextmanager
+def made_for_this_run(folder):
+    """--out as a failed run leaves it: a folder this run created is removed again when the run
+    stops (an error, Ctrl-C) before any submission's result was written in it."""
+    existed = os.path.lexists(folder)
+    try:
+        yield
+    except BaseException:
+        results = os.path.join(folder, "results")
+        graded = os.path.isdir(results) and any(name.endswith(".json")
+                                                for name in os.listdir(results))
+        if not existed and os.path.isdir(folder) and not graded:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def say_instructor_notes(args):
+    """The console's lines on the roster, the adjustments and the exports, once the report is
+    written: every student and file a roster did not account for, by name."""
+    with open(os.path.join(args.out, "grades.json"), encoding="utf-8") as file:
+        grades = json.load(file)
+    if args.instructor.roster is not None:
+        missing = [row["student"] for row in grades["submissions"]
+                   if row.get("missing") and not row.get("near_miss")]
+        named = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if missing[20:] else "")
+        print(f"Roster: {plural(len(args.instructor.roster), 'student')}, "
+              f"{len(missing)} handed nothing in" + (f" ({named})" if missing else ""))
+        for unmatched in grades["not_on_roster"]:
+            print(one_line(f"WARNING: the file of {unmatched['student']} matches no roster id "
+                           f"(closest: {', '.join(unmatched['closest']) or 'none'}): graded, "
+                           "matched to no one"))
+    adjusted = [row["student"] for row in grades["submissions"] if row.get("adjustments")]
+    if adjusted or grades["adjustments_of_no_one"]:
+        print(f"Adjusted by hand: {', '.join(adjusted) or 'no one'}")
+    for student in grades["adjustments_of_no_one"]:
+        print(one_line(f"WARNING: the adjustments of {student} count for no one: no such student"))
+    for name in args.instructor.exports:
+        print(f"For {name.capitalize()}: {os.path.join(args.out, name + '.csv')}")
 
 
 def shard_value(text):
@@ -114,6 +195,23 @@ def class_flags(parser):
                         help="folder for grades.csv, grades.json, summary.md and results/")
     parser.add_argument("--regrade", action="store_true",
                         help="grade again submissions already graded with the same settings")
+    parser.add_argument("--roster", metavar="CSV",
+                        help="the class's roster (columns id, name, optional email): every "
+                             "student on it gets a row (nothing handed in: 0), and files whose "
+                             "name is no id on it are listed with the closest names; kept in "
+                             "--out for later runs")
+    parser.add_argument("--adjustments", metavar="CSV",
+                        help="points added or taken by hand (columns student, points, reason), "
+                             "applied after grading and shown on the student's page; kept in "
+                             "--out, so a regrade keeps them")
+    parser.add_argument("--export", action="append", choices=FORMATS,
+                        help="also write the file a course site imports: canvas.csv (Canvas' "
+                             "gradebook import) or moodle.csv (Moodle's CSV grade import); "
+                             "give it twice for both")
+    parser.add_argument("--assignment", metavar="NAME",
+                        help="the assignment's column in --export's files (default: the "
+                             "homework's title; for an existing Canvas assignment, its name as "
+                             "Canvas exports it, like \"Homework 3 (12345)\")")
     parser.add_argument("--no-feedback", action="store_true",
                         help="write no feedback/ page for each student")
     parser.add_argument("--cache", metavar="DIR", default=trainings.default_cache_folder(),
@@ -188,10 +286,13 @@ def report_only(parser, args):
         f"{plural(len(unconfined), 'submission')} of {len(found)} graded with --unconfined") \
         if unconfined else None
     from grader.reports import class_report
+    keep_instructor_files(args)
     class_report.write_report(args.out, list(found.values()), args.homework, settings, note,
-                              similar_pairs(found, args.homework), feedback=not args.no_feedback)
+                              similar_pairs(found, args.homework), feedback=not args.no_feedback,
+                              instructor=args.instructor)
     print(f"Report on {plural(len(found), 'submission')} written to "
           f"{os.path.join(args.out, 'summary.md')}, grades.csv and grades.json")
+    say_instructor_notes(args)
 
 
 def settings_of(args, data_source):
@@ -225,15 +326,24 @@ def main(argv=None):
         mode, sandbox_note = sandbox_choice.choose_sandbox(args.sandbox, args.unconfined)
     except (submissions.NoSubmissions, sandbox_choice.SandboxUnavailable) as problem:
         parser.error(str(problem))
+    args.instructor = dataclasses.replace(args.instructor, handed_in=frozenset(
+        student for student, _ in class_files))
     if args.shard:
         part, parts = args.shard
         class_files = class_files[part - 1::parts]
+    with made_for_this_run(args.out):
+        grade(parser, args, class_files, mode, sandbox_note)
 
+
+def grade(parser, args, class_files, mode, sandbox_note):
+    """Load the data, make --out and grade the class (what main checked first)."""
+    homework = args.homework
     # Load the data once here: it is checked, and downloaded once if needed, before any stage.
     data = datasets.load("cifar10", args.data, args.mirror)
     cli.check_train_size(parser, homework.recipe.train_size, len(data.x_train))
     try:
         os.makedirs(os.path.join(args.out, "results"), exist_ok=True)
+        keep_instructor_files(args)
     except OSError as error:
         parser.error(f"cannot write to {args.out} ({error.strerror})")
     settings = settings_of(args, data.source)
@@ -278,6 +388,7 @@ def grade_class(args, class_files, settings, mode, sandbox_note, kept):
     print(f"Report written to {os.path.join(args.out, 'summary.md')}, grades.csv, grades.json, "
           "similarity.csv" + ("" if args.no_feedback else " and a page for each student in "
                               f"{os.path.join(args.out, 'feedback')}"))
+    say_instructor_notes(args)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ spreadsheet formula, and are cut to a sensible length.
 """
 
 import json
+import re
 import unicodedata
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a negative score, not a formula
 MAX_TEXT = 3000
 
 
@@ -41,13 +43,40 @@ def one_line(value, limit=500):
     return value if limit is None or len(value) <= limit else value[:limit - 1] + "…"
 
 
+ALWAYS_ESCAPED = set("\\`*[]<|~$")  # code, emphasis, links, HTML, table cells, strikethrough, math
+LINE_STARTS = set("#>-+=|~`")  # at a line's start: a heading, quote, list, rule, table, fence
+
+
 def markdown_text(value):
-    """Text shown as itself in Markdown: no link, image, HTML, emphasis, code span or table
-    cell of a submission's making (its error messages and output reach the report), and no
-    autolink either: every ASCII punctuation character is backslash-escaped, as CommonMark
-    allows, so "http://", "www." and "a@b" never appear as such in the file."""
-    return "".join("\\" + character if character.isascii() and not character.isalnum()
-                   and character not in " \t\n," else character for character in str(value))
+    """Text shown as itself in Markdown (CommonMark, and GitHub's tables, strikethrough,
+    autolinks and math), escaped only where a character would change the rendering there, so
+    that the file still reads well as plain text ("model.compile()", "'relu'").
+
+    Always escaped: `\\` before punctuation, `` ` ``, `*`, `[`, `]`, `<`, `|`, `~`, `$`; `_`
+    unless inside a word ("NN_model"); `&` before what could be an entity; `@` (e-mail
+    autolinks), the ":" of "://" and the "." of "www." (GitHub's bare links); at the start of a
+    line `>` and a `#`, `-`, `+`, `=`, "1." or "1)" that would start a heading, list or rule.
+    Blank lines and indentation are dropped: a text never ends the paragraph or list item it
+    stands in."""
+    value = re.sub(r"\n\s*", "\n", str(value)).lstrip()
+    out, leading_digits = [], 0  # digits since the line began (-1: something else came)
+    for index, character in enumerate(value):
+        before = value[index - 1] if index else "\n"
+        after = value[index + 1] if index + 1 < len(value) else ""
+        escape = (
+            character in ALWAYS_ESCAPED and (character != "\\" or not after.isalnum())
+            or character == "_" and not (before.isalnum() and after.isalnum())
+            or character == "&" and (after.isalnum() or after == "#")
+            or character == "@"
+            or character == ":" and value.startswith("//", index + 1)
+            or character == "." and value[max(0, index - 3):index].lower() == "www"
+            or before == "\n" and character in LINE_STARTS and (
+                character in ">|~`" or after in ("", " ", "\t", "\n", character))
+            or character in ".)" and 0 < leading_digits < 10 and after in ("", " ", "\t", "\n"))
+        out.append("\\" + character if escape else character)
+        leading_digits = (0 if character == "\n" else leading_digits + 1
+                          if leading_digits >= 0 and character.isdigit() else -1)
+    return "".join(out)
 
 
 def markdown_cell(value, limit=160):
@@ -62,6 +91,6 @@ def spreadsheet_safe(value):
     """A printable CSV cell that no spreadsheet reads as a formula."""
     if isinstance(value, str):
         value = printable(value)
-        if value.startswith(FORMULA_STARTS):
+        if value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
             return "'" + value
     return value

@@ -12,6 +12,7 @@ import json
 import math
 
 from grader.homeworks import ACCURACY_TEST
+from nnlab.i18n import _
 
 
 class RubricError(ValueError):
@@ -84,8 +85,10 @@ def scored(result, homework):
     accuracy = result.get("accuracy")
     if result.get("review"):
         fraction = 0.0
-        output = ("held back for the instructor's review: " + "; ".join(result["review"][:3])
-                  + (f" (accuracy {accuracy:.4f})" if accuracy is not None else ""))
+        output = _("held back for the instructor's review: {lines}").format(
+            lines="; ".join(result["review"][:3])) + (
+                _(" (accuracy {accuracy})").format(accuracy=f"{accuracy:.4f}")
+                if accuracy is not None else "")
     elif accuracy is None:
         fraction, output = 0.0, "not measured: " + (result.get("not_gradable") or
                                                     result.get("error") or
@@ -93,8 +96,9 @@ def scored(result, homework):
     else:
         fraction = min(1.0, max(0.0, (accuracy - rule.zero_at) /
                                 (rule.full_marks_at - rule.zero_at)))
-        output = (f"{accuracy:.4f} on the test images (full marks from "
-                  f"{rule.full_marks_at:.2f}, none below {rule.zero_at:.2f})")
+        output = _("{accuracy} on the test images (full marks from {full}, none below "
+                   "{zero})").format(accuracy=f"{accuracy:.4f}", full=f"{rule.full_marks_at:.2f}",
+                                     zero=f"{rule.zero_at:.2f}")
     tests.append({"name": ACCURACY_TEST, "score": round(rule.points * fraction, 2),
                   "max_score": rule.points, "status": "passed" if fraction == 1.0 else "failed",
                   "output": output, "advice": []})

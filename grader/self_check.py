@@ -26,26 +26,28 @@ from grader.safe_text import one_line
 from grader.trusted.checks import Inspected, measured, model_checks
 from grader.trusted.models import compiled_parts, rebuild
 from nnlab import cli
+from nnlab.i18n import _
 from nnlab.paths import REPO_ROOT
 
 
 def parse_args(argv=None):
     def flags(parser):
         parser.add_argument("file", nargs="?", metavar="FILE",
-                            help="your homework file (.py, or a Jupyter/Colab notebook .ipynb; "
-                                 "default: the handout beside this script)")
+                            help=_("your homework file (.py, or a Jupyter/Colab notebook .ipynb; "
+                                   "default: the handout beside this script)"))
         parser.add_argument("--homework", choices=homeworks.HOMEWORKS,
-                            help="which homework (default: told by the file's name, or by "
-                                 "whether it defines NN_model or CNN_model)")
+                            help=_("which homework (default: told by the file's name, or by "
+                                   "whether it defines NN_model or CNN_model)"))
         parser.add_argument("--rubric", metavar="JSON",
-                            help="the points of each check (default: the homework's)")
+                            help=_("the points of each check (default: the homework's)"))
         parser.add_argument("--sandbox", choices=("auto",) + sandbox.MODES, default="auto",
-                            help="as the grader: the first of bubblewrap, an unprivileged user "
-                                 "(as root) and Landlock that works here, else a plain process")
+                            help=_("as the grader: the first of bubblewrap, an unprivileged user "
+                                   "(as root) and Landlock that works here, else a plain "
+                                   "process"))
         parser.add_argument("--timeout", type=cli.positive_float, default=300,
-                            help="seconds building the model may take")
+                            help=_("seconds building the model may take"))
         parser.add_argument("--memory", type=cli.positive_int, default=8192, metavar="MB",
-                            help="memory building the model may use, in MiB")
+                            help=_("memory building the model may use, in MiB"))
     parser, args = cli.parse(__doc__, argv, flags)
     if args.file is None:
         name = args.homework or homeworks.HOMEWORKS[0]
@@ -53,7 +55,8 @@ def parse_args(argv=None):
     if not os.path.isfile(args.file):
         names = [homeworks.get(name).submission_name for name in
                  ([args.homework] if args.homework else homeworks.HOMEWORKS)]
-        parser.error(f"argument FILE: {args.file} is not a file: give your {' or '.join(names)}")
+        parser.error(_("argument FILE: {path} is not a file: give your {names}").format(
+            path=args.file, names=_(" or ").join(names)))
     try:
         homework = homeworks.get(args.homework or homework_of_file(args.file))
         args.homework = scoring.load_rubric(args.rubric, homework)
@@ -100,45 +103,48 @@ def main(argv=None):
     sys.stdout.reconfigure(errors="replace")  # a Korean reason on a cp1252 console: "?", no crash
     passed_mark, failed_mark = marks(sys.stdout)
     try:  # notes are for instructors
-        mode, _ = sandbox_choice.choose_sandbox(args.sandbox, for_students=True)
+        mode, _notes = sandbox_choice.choose_sandbox(args.sandbox, for_students=True)
     except sandbox_choice.SandboxUnavailable as problem:
         parser.error(str(problem))
-    where = {"bwrap": "in the bubblewrap sandbox", "user": "as an unprivileged user",
-             "landlock": "in a Landlock sandbox",
-             "process": "in a separate process, not confined: fine for your own file"}[mode]
+    where = {"bwrap": _("in the bubblewrap sandbox"), "user": _("as an unprivileged user"),
+             "landlock": _("in a Landlock sandbox"),
+             "process": _("in a separate process, not confined: fine for your own file")}[mode]
     with open(args.file, "rb") as file:
         raw = file.read()
     try:
         source, left_out = submitted_code(args.file, raw)
     except NotANotebook as problem:
-        parser.error(f"argument FILE: {args.file}: {problem}")
-    print(f"Checking {args.file} for the {homework.title} as the grader will ({where}), "
-          "without training...", flush=True)
+        parser.error(_("argument FILE: {path}: {problem}").format(path=args.file,
+                                                                  problem=problem))
+    print(_("Checking {path} for the {homework} as the grader will ({where}), without "
+            "training...").format(path=args.file, homework=_(homework.title), where=where),
+          flush=True)
     loaded = []
     loader = threading.Thread(target=import_keras, args=(loaded,))  # TensorFlow loads meanwhile
     loader.start()
     if left_out:
-        print(one_line("note: your notebook's IPython-only lines are left out, as the grader "
-                       "does: " + "; ".join(left_out[:10]), limit=None))
+        print(one_line(_("note: your notebook's IPython-only lines are left out, as the grader "
+                         "does: {lines}").format(lines="; ".join(left_out[:10])), limit=None))
     with tempfile.TemporaryDirectory(prefix="check-") as private:
         built = builds.build_in_sandbox(source, homework, private, mode, args.timeout,
                                         args.memory)
     loader.join()
     if isinstance(loaded[0], BaseException):
-        raise SystemExit(f"error: Keras cannot be loaded here ({type(loaded[0]).__name__}: "
-                         f"{loaded[0]}): run `pip install -r requirements.txt` in the suite's "
-                         "environment")
+        raise SystemExit(_("error: Keras cannot be loaded here ({problem}): run `pip install "
+                           "-r requirements.txt` in the suite's environment").format(
+                               problem=f"{type(loaded[0]).__name__}: {loaded[0]}"))
     checks, problem = [], built.not_gradable or built.error(args.timeout, args.memory,
                                                             homework.function)
     if problem is None:
         checks, problem = checks_of(built.config, homework, loaded[0])
     said = print_checks(checks, problem, homework, passed_mark, failed_mark)
     for line in built.status.get("problems", []):
-        print(f"note: {one_line(line)} (the grader skipped this line)")
+        print(_("note: {problem} (the grader skipped this line)").format(
+            problem=one_line(line)))
     flags = flags_in(source)
     for flag in flags:
-        print(f"warning: {one_line(flag)}: the grader holds back the accuracy points of "
-              "files that do this")
+        print(_("warning: {flag}: the grader holds back the accuracy points of files that do "
+                "this").format(flag=one_line(flag)))
     raise SystemExit(0 if said and not flags else 1)
 
 
@@ -151,30 +157,39 @@ def checks_of(config, homework, keras):
                               cost, cost_problem)
         return model_checks(inspected), None
     except Exception as error:
-        return [], f"Keras cannot rebuild the saved model ({type(error).__name__}: {error})"
+        return [], _("Keras cannot rebuild the saved model ({problem})").format(
+            problem=f"{type(error).__name__}: {error}")
 
 
 def print_checks(checks, problem, homework, passed_mark, failed_mark):
     """Each check with its mark, reason, points and what to change; the problem that kept the
-    checks from being made, said once.  Whether every check passed."""
+    checks from being made, said once, with the checks it holds back listed without a reason.
+    Whether every check passed."""
+    found = {name: (ok, reason, advice) for name, ok, reason, advice in checks}
     if problem:
         print(f"{failed_mark} {one_line(problem)}")
-    found = {name: (ok, reason, advice) for name, ok, reason, advice in checks}
+        print("    " + _("the checks below are made once your function returns a model"))
     earned = 0.0
     for check in homework.checks:
-        ok, reason, advice = found.get(check.name, (False, "not checked", []))
+        points = _("({earned}/{points} points)")
+        if check.name not in found:
+            print(f"{failed_mark} {_(check.name)}  " + points.format(earned=0,
+                                                                  points=f"{check.points:g}"))
+            continue
+        ok, reason, advice = found[check.name]
         earned += check.points if ok else 0.0
-        print(f"{passed_mark if ok else failed_mark} {check.name}: {one_line(reason)}  "
-              f"({check.points if ok else 0:g}/{check.points:g} points)")
+        print(f"{passed_mark if ok else failed_mark} {_(check.name)}: {one_line(reason)}  " +
+              points.format(earned=f"{check.points if ok else 0:g}", points=f"{check.points:g}"))
         for hint in advice:
-            print(f"    to change: {one_line(hint)}")
+            print(_("    to change: {advice}").format(advice=one_line(hint)))
     total = sum(check.points for check in homework.checks)
     accuracy = homework.accuracy
-    print(f"Checks: {earned:g}/{total:g} points. The other {accuracy.points:g} come from the "
-          f"test accuracy when your instructor grades: full marks from "
-          f"{accuracy.full_marks_at:.0%}, none below {accuracy.zero_at:.0%}.")
+    print(_("Checks: {earned}/{total} points. The other {accuracy} come from the test accuracy "
+            "when your instructor grades: full marks from {full}, none below {zero}.").format(
+        earned=f"{earned:g}", total=f"{total:g}", accuracy=f"{accuracy.points:g}",
+        full=f"{accuracy.full_marks_at:.0%}", zero=f"{accuracy.zero_at:.0%}"))
     return not problem and len(found) == len(homework.checks) and \
-        all(ok for ok, _, _ in found.values())
+        all(ok for ok, _reason, _advice in found.values())
 
 
 if __name__ == "__main__":

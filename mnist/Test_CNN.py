@@ -16,11 +16,12 @@ pooling.  The data is the one recorded beside the checkpoint by Train_CNN.py.
 import os
 import sys
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
-from nnlab import lab
+from nnlab import lab  # first: one line, not a traceback, if numpy is missing
+from nnlab.i18n import _
+
+import numpy as np  # noqa: E402
 
 
 def average_accuracy(sess, accuracy, x_in, y_in, x, y, batch_size=100):
@@ -42,7 +43,7 @@ def main(argv=None):
     # 2. Rebuild the computation graph, with keep_prob = 1.0: no dropout when testing.
     x_in = tf.placeholder(tf.float32, [None, 784])
     y_in = tf.placeholder(tf.float32, [None, 10])
-    accuracy, _ = CNN_comp_graph(x_in, y_in, 1.0)
+    accuracy, train = CNN_comp_graph(x_in, y_in, 1.0)  # the test runs accuracy only
 
     # 3. Restore the trained variables and measure, 100 images at a time.
     with tf.Session() as sess:
@@ -50,8 +51,8 @@ def main(argv=None):
             tf.train.Saver().restore(sess, path)
         test_accuracy = average_accuracy(sess, accuracy, x_in, y_in, x_test, y_test)
         train_accuracy = average_accuracy(sess, accuracy, x_in, y_in, x_train, y_train)
-        print(f"Accuracy of trained model against test data: {test_accuracy:.4f}")
-        print(f"Accuracy of trained model against training data: {train_accuracy:.4f}")
+        print(_("Accuracy of trained model against test data:"), f"{test_accuracy:.4f}")
+        print(_("Accuracy of trained model against training data:"), f"{train_accuracy:.4f}")
 
         # 4. The overfitting verdict, random test images, and pictures of the network's inside.
         run.report(sess, x_in, test_accuracy, train_accuracy)

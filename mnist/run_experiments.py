@@ -27,6 +27,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import cli, plots
+from nnlab.i18n import _
 from nnlab.paths import MODEL_DIR, REPO_ROOT, ensure_writable_folder
 
 TF1 = ("mnist/Train_NN.py", "mnist/Test_NN.py", ".ckpt")
@@ -78,16 +79,17 @@ ACCURACY = re.compile(r"Accuracy of trained model against (test|training) data: 
 def parse_args(argv=None):
     def flags(parser):
         parser.add_argument("--quick", action="store_true",
-                            help="shorter training for every experiment (about 10 minutes in all)")
+                            help=_("shorter training for every experiment (about 10 minutes in "
+                                   "all)"))
         parser.add_argument("--all", action="store_true",
-                            help="also the CIFAR-10 homeworks' runs (15 and 20 epochs: long)")
+                            help=_("also the CIFAR-10 homeworks' runs (15 and 20 epochs: long)"))
         for name, variable in (("mnist", "MNIST_DATA"), ("fashion-mnist", "FASHION_MNIST_DATA"),
                                ("cifar10", "CIFAR10_DATA")):
             parser.add_argument(f"--{name}", metavar="PATH",
-                                help=f"local copy of the data (also ${variable}); otherwise "
-                                     "Keras' cache or a download")
+                                help=_("local copy of the data (also ${variable}); otherwise "
+                                       "Keras' cache or a download").format(variable=variable))
         parser.add_argument("--out", metavar="DIR", default=str(MODEL_DIR),
-                            help="where experiments.md, experiments.png and the models go")
+                            help=_("where experiments.md, experiments.png and the models go"))
     return cli.parse(__doc__, argv, flags)
 
 
@@ -130,19 +132,20 @@ def test_accuracy_curve(logdir):
 
 def main(argv=None):
     parser, args = parse_args(argv)
-    env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg")  # no window waits to be closed
+    # no window waits to be closed; the scripts' accuracies are read from their English lines
+    env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg", LANGUAGE="en")
     for name, variable in (("mnist", "MNIST_DATA"), ("fashion_mnist", "FASHION_MNIST_DATA"),
                            ("cifar10", "CIFAR10_DATA")):
         if getattr(args, name):
             if not os.path.exists(getattr(args, name)):
-                parser.error(f"argument --{name.replace('_', '-')}: {getattr(args, name)} "
-                             "does not exist")
+                parser.error(_("argument --{flag}: {path} does not exist").format(
+                    flag=name.replace("_", "-"), path=getattr(args, name)))
             env[variable] = os.path.abspath(getattr(args, name))
     chosen = [experiment for experiment in EXPERIMENTS if args.all or not experiment[4]]
     folder = ensure_writable_folder(os.path.join(args.out, "experiments"), "--out DIR")
     rows, curves, failures = [], {}, []
     with tempfile.TemporaryDirectory(prefix="experiments-") as logs:
-        for number, (name, (train, test, extension), flags, quick, _) in enumerate(chosen, 1):
+        for number, (name, (train, test, extension), flags, quick, _long) in enumerate(chosen, 1):
             model = os.path.join(folder, f"experiment{number}{extension}")
             flags = shortened(flags, quick) if args.quick else flags
             logdir = os.path.join(logs, str(number))
@@ -157,14 +160,16 @@ def main(argv=None):
                               "--no-pictures"], env)
             except Failed as why:  # the others still run, and this one's row says why
                 failures.append((name, " ".join(command), str(why)))
-                print(f"    failed: {why}", flush=True)
+                print("    " + _("failed: {reason}").format(reason=why), flush=True)
                 continue
             seconds = time.perf_counter() - start
             accuracies = dict(ACCURACY.findall(tested))
             rows.append((name, " ".join(command), float(accuracies["training"]),
                          float(accuracies["test"]), seconds))
-            print(f"    test accuracy {float(accuracies['test']):.2%}, {seconds:.0f} s "
-                  f"(training {training:.0f} s)", flush=True)
+            print("    " + _("test accuracy {accuracy}, {seconds} s (training {training} "
+                          "s)").format(accuracy=f"{float(accuracies['test']):.2%}",
+                                       seconds=f"{seconds:.0f}", training=f"{training:.0f}"),
+                  flush=True)
             if extra:
                 curves[name] = test_accuracy_curve(logdir)
 
@@ -179,15 +184,17 @@ def main(argv=None):
                    f"Written by `python mnist/run_experiments.py{' --quick' if args.quick else ''}"
                    f"{' --all' if args.all else ''}`; each command was followed by its test "
                    "script, whose accuracies these are.\n\n" + "\n".join(table) + "\n")
-    print(f"Table written to {os.path.join(args.out, 'experiments.md')}")
+    print(_("Table written to {path}").format(path=os.path.join(args.out, "experiments.md")))
     if rows:
         plots.save(plots.experiments(rows, curves, args.quick),
                    os.path.join(args.out, "experiments.png"))
         plots.show_saved()
     if failures:
-        raise SystemExit(f"error: {len(failures)} of {len(chosen)} experiments failed "
-                         f"({'; '.join(name for name, _, _ in failures)}): their rows in "
-                         f"{os.path.join(args.out, 'experiments.md')} say why")
+        raise SystemExit(_("error: {failed} of {count} experiments failed ({names}): their "
+                           "rows in {path} say why").format(
+                               failed=len(failures), count=len(chosen),
+                               names="; ".join(failure[0] for failure in failures),
+                               path=os.path.join(args.out, "experiments.md")))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import lab
+from nnlab.i18n import _
 
 
 def main(argv=None):
@@ -30,8 +31,8 @@ def main(argv=None):
     # 2. Measure on the test data, and on the training data to spot overfitting.
     score = model.evaluate(x_test, y_test, batch_size=100, verbose=0)
     train_score = model.evaluate(x_train, y_train, batch_size=100, verbose=0)
-    print(f"Accuracy of trained model against test data: {score[1]:.4f}")
-    print(f"Accuracy of trained model against training data: {train_score[1]:.4f}")
+    print(_("Accuracy of trained model against test data:"), f"{score[1]:.4f}")
+    print(_("Accuracy of trained model against training data:"), f"{train_score[1]:.4f}")
 
     # 3. The verdict, random test images (Keras 3 has no predict_classes: the argmax of
     #    predict), and pictures of what the convolutions learned.

@@ -25,6 +25,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
 from nnlab import cli, lab
+from nnlab.i18n import _
 from nnlab.training import run_training
 
 input_shape = (28, 28, 1)  # one grey channel
@@ -73,7 +74,7 @@ def main(argv=None):
     history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
                         validation_split=args.validation_split, **run.fit_options(model))
     score = model.evaluate(x_train, y_train, batch_size=100, verbose=0)
-    print(f"Accuracy: {score[1]:.4f}")
+    print(_("Accuracy:"), f"{score[1]:.4f}")
 
     # 4. Save the whole model (graph and weights) for Test_CNN_keras.py, and the curves.
     with run.saving(model, history, {"adadelta": optimizer if isinstance(optimizer, str)

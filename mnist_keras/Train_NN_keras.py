@@ -17,11 +17,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the suite's root
 
-from nnlab import cli, datasets
-from nnlab.optimizers import keras_optimizer
-from nnlab.paths import default_model_path
-from nnlab.quiet_tensorflow import import_tensorflow
-from nnlab.training import fit_options, run_training, save_keras_training
+from nnlab import cli, lab
+from nnlab.i18n import _
+from nnlab.training import run_training
 
 size_in = 784
 size_hidden = 100
@@ -55,46 +53,29 @@ def NN_model_with_hidden_layer(hidden_units=size_hidden, activation="sigmoid", o
 NN_model = NN_model_without_hidden_layer
 # NN_model = NN_model_with_hidden_layer
 
-OPTIONS = {NN_model_without_hidden_layer: (),
-           NN_model_with_hidden_layer: ("hidden_units", "activation")}
-
-
-def parse_args(argv=None):
-    return cli.parse(__doc__, argv, cli.data(),
-                     cli.training(epochs=15, shuffle=True, validation_split=0.0),
-                     cli.network(hidden_units=size_hidden,
-                                 model_choice="the line `NN_model = ...` in this file"),
-                     cli.model_file(default_model_path("mnist_NN_model.h5"),
-                                    "where to save the model: .h5 (the course) or .keras",
-                                    keras=True, writes=True),
-                     cli.training_pictures())
-
 
 def main(argv=None):
-    parser, args = parse_args(argv)
-    keras = import_tensorflow().keras  # imported after the flags are checked: --help answers at once
-    keras.utils.set_random_seed(args.seed)
+    # 1. Load the data: rows of 784 pixels scaled to [0, 1], labels one-hot (and the flags).
+    run = lab.KerasTraining(__doc__, argv, "mnist_NN_model.h5", epochs=15, images=False,
+                            validation_split=0.0, flags=[cli.network(
+                                hidden_units=size_hidden,
+                                model_choice="the line `NN_model = ...` in this file")])
+    x_train, y_train = run.data.x_train, run.data.y_train
 
-    # 1. Load the data: pixels scaled to [0, 1], labels one-hot.
-    data = datasets.load(args.dataset, args.data, args.mirror)
-    x_train, y_train = datasets.flat_images(data.x_train), datasets.one_hot(data.y_train)
-    cli.check_batch_size(parser, args.batch_size, len(x_train), args.validation_split)
-
-    # 2. Build and compile the model.
-    builder, options = cli.chosen_network(parser, args, NN_model, NN_model_with_hidden_layer,
-                                          NN_model_without_hidden_layer, OPTIONS.get)
-    model = builder(optimizer=keras_optimizer(args.optimizer, args.learning_rate), **options)
+    # 2. Build and compile the model (NN_model above, or what --hidden/--no-hidden ask for).
+    model = run.chosen_model(NN_model, NN_model_with_hidden_layer, NN_model_without_hidden_layer,
+                             hidden_options=("hidden_units", "activation"))
     model.summary()
 
     # 3. Train, then measure on the training data.
-    history = model.fit(x_train, y_train, **fit_options(args))
-    _, accuracy = model.evaluate(x_train, y_train, batch_size=100, verbose=0)
-    print(f"Accuracy: {accuracy:.4f}")
+    history = model.fit(x_train, y_train, batch_size=run.batch_size, epochs=run.epochs,
+                        validation_split=run.validation_split, **run.fit_options(model))
+    score = model.evaluate(x_train, y_train, batch_size=100, verbose=0)
+    print(_("Accuracy:"), f"{score[1]:.4f}")
 
     # 4. Save the whole model (graph and weights) for Test_NN_keras.py, and the curves.
-    save_keras_training(model, history, args, {
-        "dataset": args.dataset, "data": datasets.local_source(args.dataset, args.data),
-        "hidden": builder is NN_model_with_hidden_layer})
+    with run.saving(model, history, {"hidden": run.hidden}) as path:
+        model.save(path)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,12 @@ import tempfile
 from nnlab import plots
 from nnlab.choices import (ACTIVATIONS, BUILDER_OPTIONS, CNN_NETWORK, COSTS, DATASETS,
                            INITIALIZATIONS, MNIST_DATASETS, OPTIMIZERS)
+from nnlab.i18n import N_, _
 from nnlab.paths import disk_space_for, ensure_model_folder
 
-KEPT = " (the model saved before, if any, is kept)"
+KEPT = N_(" (the model saved before, if any, is kept)")
+NO_MODEL = N_("error: no trained model at {path}: run {script} first")
+NOT_USABLE = N_("error: {path} is not usable ({problem}): run {script} again")
 
 OPTION_CHECKS = {
     "hidden_units": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 100_000,
@@ -58,24 +61,25 @@ def read_notes(model_path, train_script):
         with open(path) as file:
             notes = json.load(file)
     except (OSError, ValueError, RecursionError) as error:
-        raise SystemExit(f"error: {path} is unreadable ({type(error).__name__}): run "
-                         f"{train_script} again") from None
+        raise SystemExit(_("error: {path} is unreadable ({problem}): run {script} "
+                           "again").format(path=path, problem=type(error).__name__,
+                                           script=train_script)) from None
     problem = _notes_problem(notes)
     if problem:
-        raise SystemExit(f"error: {path} is not usable ({problem}): run {train_script} again")
+        raise SystemExit(_(NOT_USABLE).format(path=path, problem=problem, script=train_script))
     return notes
 
 
 def _notes_problem(notes):
     if not isinstance(notes, dict):
-        return f"a JSON {type(notes).__name__}, not an object"
+        return _("a JSON {kind}, not an object").format(kind=type(notes).__name__)
     if notes.get("dataset", "mnist") not in DATASETS:
-        return f"unknown data set {str(notes.get('dataset'))[:40]!r}"
+        return _("unknown data set {name}").format(name=repr(str(notes.get("dataset"))[:40]))
     if not isinstance(notes.get("data"), (str, type(None))):
-        return "data is not a path"
+        return _("data is not a path")
     if not isinstance(notes.get("train_size"), (int, type(None))) or \
             not isinstance(notes.get("scale", False), bool):
-        return "train_size or scale of the wrong type"
+        return _("train_size or scale of the wrong type")
     return None
 
 
@@ -93,32 +97,35 @@ def recorded_data(args, notes, dataset):
 def read_tf1_notes(checkpoint, train_script):
     """How the checkpoint's network was built, checked; a clear error when there is none."""
     if not os.path.exists(checkpoint + ".index"):
-        raise SystemExit(f"error: no trained model at {checkpoint}: run {train_script} first")
+        raise SystemExit(_(NO_MODEL).format(path=checkpoint, script=train_script))
     notes = read_notes(checkpoint, train_script)
     builder, options = notes.get("builder"), notes.get("options")
     problem = None
     if notes.get("network") == CNN_NETWORK:
-        raise SystemExit(f"error: {checkpoint} is the convolutional network of Train_CNN.py: "
-                         "test it with Test_CNN.py")
+        raise SystemExit(_("error: {path} is the convolutional network of Train_CNN.py: test "
+                           "it with Test_CNN.py").format(path=checkpoint))
     if not notes:
-        problem = "it is missing"
+        problem = _("it is missing")
     elif builder not in BUILDER_OPTIONS:
-        problem = f"{str(builder)[:40]!r} is not one of NN_comp_graph.py's network builders"
+        problem = _("{name} is not one of NN_comp_graph.py's network builders").format(
+            name=repr(str(builder)[:40]))
     elif "dataset" not in notes:
-        problem = "it does not say which data set the network was trained on"
+        problem = _("it does not say which data set the network was trained on")
     elif not isinstance(options, dict):
-        problem = "its options are not an object"
+        problem = _("its options are not an object")
     else:
         for name, value in options.items():
             if name not in BUILDER_OPTIONS[builder]:
-                problem = f"{builder} takes no option {str(name)[:40]!r}"
+                problem = _("{builder} takes no option {name}").format(
+                    builder=builder, name=repr(str(name)[:40]))
             elif not OPTION_CHECKS[name](value):
-                problem = f"option {name} = {str(value)[:40]!r} is not valid"
+                problem = _("option {name} = {value} is not valid").format(
+                    name=name, value=repr(str(value)[:40]))
             if problem:
                 break
     if problem:
-        raise SystemExit(f"error: {notes_path(checkpoint)} is not usable ({problem}): run "
-                         f"{train_script} again")
+        raise SystemExit(_(NOT_USABLE).format(path=notes_path(checkpoint), problem=problem,
+                                              script=train_script))
     return notes
 
 
@@ -136,7 +143,7 @@ def tf1_checkpoint_saving(checkpoint, notes):
     name = os.path.basename(checkpoint)
     scratch = tempfile.mkdtemp(prefix=f".{name}.", dir=folder)
     try:
-        with disk_space_for(checkpoint, "the checkpoint", KEPT):
+        with disk_space_for(checkpoint, N_("the checkpoint"), KEPT):
             yield os.path.join(scratch, name)
             with open(os.path.join(scratch, name + ".json"), "w") as file:
                 json.dump(notes, file, indent=2)
@@ -155,28 +162,25 @@ def read_cnn_notes(checkpoint, train_script):
     """The notes beside a checkpoint of CNN_comp_graph.py's network, checked; a clear error
     when there are none, or when they describe another network."""
     if not os.path.exists(checkpoint + ".index"):
-        raise SystemExit(f"error: no trained model at {checkpoint}: run {train_script} first")
+        raise SystemExit(_(NO_MODEL).format(path=checkpoint, script=train_script))
     notes = read_notes(checkpoint, train_script)
     if notes.get("builder") in BUILDER_OPTIONS:
-        raise SystemExit(f"error: {checkpoint} is NN_comp_graph.py's {notes['builder']}, not the "
-                         "convolutional network: test it with Test_NN.py")
+        raise SystemExit(_("error: {path} is NN_comp_graph.py's {builder}, not the "
+                           "convolutional network: test it with Test_NN.py").format(
+                               path=checkpoint, builder=notes["builder"]))
     problem = None
     if not notes:
-        problem = "it is missing"
+        problem = _("it is missing")
     elif notes.get("network") != CNN_NETWORK:
-        problem = f"{str(notes.get('network'))[:40]!r} is not the convolutional network"
+        problem = _("{name} is not the convolutional network").format(
+            name=repr(str(notes.get("network"))[:40]))
     elif notes.get("dataset") not in MNIST_DATASETS:
-        problem = "it does not say which of MNIST and Fashion-MNIST the network was trained on"
+        problem = _("it does not say which of MNIST and Fashion-MNIST the network was trained "
+                    "on")
     if problem:
-        raise SystemExit(f"error: {notes_path(checkpoint)} is not usable ({problem}): run "
-                         f"{train_script} again")
+        raise SystemExit(_(NOT_USABLE).format(path=notes_path(checkpoint), problem=problem,
+                                              script=train_script))
     return notes
-
-
-def save_tf1_checkpoint(session, saver, checkpoint, notes):
-    """Write `session`'s variables to `checkpoint` (a path prefix) and the notes beside it."""
-    with tf1_checkpoint_saving(checkpoint, notes) as path:
-        saver.save(session, path, write_state=False)
 
 
 @contextlib.contextmanager
@@ -199,23 +203,19 @@ def tf1_checkpoint_restoring(checkpoint, train_script):
     for variable in tf.global_variables():
         name, shape = variable.op.name, variable.shape.as_list()
         if name in saved and list(saved[name]) != shape:
-            raise SystemExit(f"error: the checkpoint {checkpoint} does not match the network "
-                             f"its notes ({checkpoint}.json) describe: it holds {name} of shape "
-                             f"{list(saved[name])}, the network's is {shape}: run {train_script} "
-                             "again")
+            raise SystemExit(_("error: the checkpoint {path} does not match the network its "
+                               "notes ({path}.json) describe: it holds {name} of shape {saved}, "
+                               "the network's is {shape}: run {script} again").format(
+                                   path=checkpoint, name=name, saved=list(saved[name]),
+                                   shape=shape, script=train_script))
     try:
         yield checkpoint
     except (errors.NotFoundError, errors.InvalidArgumentError, errors.DataLossError,
             errors.OutOfRangeError) as error:
         reason = str(error.message).strip().splitlines()[0]
-        raise SystemExit(f"error: the checkpoint {checkpoint} does not match the network it "
-                         f"describes or is damaged ({reason}): run {train_script} again") from None
-
-
-def restore_tf1_checkpoint(session, saver, checkpoint, train_script):
-    """Load the variables of `checkpoint` into `session`, with one-line errors."""
-    with tf1_checkpoint_restoring(checkpoint, train_script) as path:
-        saver.restore(session, path)
+        raise SystemExit(_("error: the checkpoint {path} does not match the network it "
+                           "describes or is damaged ({problem}): run {script} again").format(
+                               path=checkpoint, problem=reason, script=train_script)) from None
 
 
 @contextlib.contextmanager
@@ -250,13 +250,13 @@ def keras_model_saving(path, notes):
     os.close(handle)
     try:
         os.remove(scratch)  # Keras refuses to overwrite some formats
-        with keras_warnings_silenced(), disk_space_for(path, "the model", KEPT):
+        with keras_warnings_silenced(), disk_space_for(path, N_("the model"), KEPT):
             yield scratch
         os.replace(scratch, path)
     finally:
         if os.path.exists(scratch):
             os.remove(scratch)
-    with disk_space_for(path, "the model's notes"):
+    with disk_space_for(path, N_("the model's notes")):
         write_notes(path, notes)
     plots.remove_test_pictures(path)
 
@@ -273,28 +273,34 @@ def load_keras_model(path, train_script, input_size, output_size=10):
     import keras
 
     if not os.path.isfile(path):
-        raise SystemExit(f"error: no trained model at {path}: run {train_script} first")
+        raise SystemExit(_(NO_MODEL).format(path=path, script=train_script))
     version = saved_by_keras(path)
     if version and not version.startswith("3."):
-        raise SystemExit(f"error: {path} was saved by Keras {version} (the 2019 course used "
-                         f"Keras 2), which Keras 3 cannot load: run {train_script} again to "
-                         "train it anew")
+        raise SystemExit(_("error: {path} was saved by Keras {version} (the 2019 course used "
+                           "Keras 2), which Keras 3 cannot load: run {script} again to train it "
+                           "anew").format(path=path, version=version, script=train_script))
     try:
         with keras_warnings_silenced():
             model = keras.models.load_model(path)
     except Exception as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise SystemExit(f"error: {path} is not a Keras model or is damaged ({reason[:200]}): "
-                         f"run {train_script} again") from None
+        raise SystemExit(_("error: {path} is not a Keras model or is damaged ({problem}): run "
+                           "{script} again").format(path=path, problem=reason[:200],
+                                                    script=train_script)) from None
     if input_shape(model) != shape_of(input_size):
-        raise SystemExit(f"error: {path} takes inputs of {inputs_text(input_shape(model))}, not "
-                         f"{inputs_text(shape_of(input_size))}: it was not made by {train_script}")
+        raise SystemExit(_("error: {path} takes inputs of {found}, not {expected}: it was not "
+                           "made by {script}").format(
+                               path=path, found=inputs_text(input_shape(model)),
+                               expected=inputs_text(shape_of(input_size)), script=train_script))
     if output_width(model) != output_size:
-        raise SystemExit(f"error: {path} gives {output_width(model)} outputs, not one per class "
-                         f"({output_size}): it was not made by {train_script}")
+        raise SystemExit(_("error: {path} gives {found} outputs, not one per class ({expected}): "
+                           "it was not made by {script}").format(
+                               path=path, found=output_width(model), expected=output_size,
+                               script=train_script))
     if not model.compiled:
-        raise SystemExit(f"error: {path} was saved without compile(), so it was not made by "
-                         f"{train_script}: run {train_script} again")
+        raise SystemExit(_("error: {path} was saved without compile(), so it was not made by "
+                           "{script}: run {script} again").format(path=path,
+                                                                 script=train_script))
     return model
 
 
@@ -326,10 +332,10 @@ def input_shape(model):
 def inputs_text(shape):
     """(784,) -> "784 values"; (28, 28, 1) -> "shape 28 x 28 x 1"."""
     if shape is None:
-        return "several tensors"
+        return _("several tensors")
     if len(shape) == 1:
-        return f"{shape[0]} values"
-    return "shape " + " x ".join(map(str, shape))
+        return _("{count} values").format(count=shape[0])
+    return _("shape {shape}").format(shape=" x ".join(map(str, shape)))
 
 
 def output_width(model):
@@ -343,21 +349,25 @@ def check_keras_model(model, input_size, source):
     import keras
 
     if not isinstance(model, keras.Model):
-        raise SystemExit(f"error: {source} must return a Keras model, not {type(model).__name__}")
+        raise SystemExit(_("error: {source} must return a Keras model, not {kind}").format(
+            source=source, kind=type(model).__name__))
     if input_shape(model) != shape_of(input_size):
         wanted = shape_of(input_size)
-        needed = wanted[0] if len(wanted) == 1 else "inputs of " + inputs_text(wanted)
-        raise SystemExit(f"error: {source} gives a model with {model_inputs_text(model)}; it "
-                         f"needs {needed}")
+        needed = wanted[0] if len(wanted) == 1 else \
+            _("inputs of {shape}").format(shape=inputs_text(wanted))
+        raise SystemExit(_("error: {source} gives a model with {found}; it needs "
+                           "{needed}").format(source=source, found=model_inputs_text(model),
+                                              needed=needed))
     if output_width(model) != 10:
-        raise SystemExit(f"error: {source} gives a model with {output_width(model)} outputs; it "
-                         "needs 10, one per class")
+        raise SystemExit(_("error: {source} gives a model with {count} outputs; it needs 10, one "
+                           "per class").format(source=source, count=output_width(model)))
     if not model.compiled:
-        raise SystemExit(f"error: {source} returns a model that is not compiled: call "
-                         "model.compile(...) before returning it")
+        raise SystemExit(_("error: {source} returns a model that is not compiled: call "
+                           "model.compile(...) before returning it").format(source=source))
 
 
 def model_inputs_text(model):
     """"100 inputs" for a model of flat inputs, "inputs of shape 28 x 28 x 1" for images."""
     shape = input_shape(model)
-    return f"{shape[0]} inputs" if shape and len(shape) == 1 else f"inputs of {inputs_text(shape)}"
+    return _("{count} inputs").format(count=shape[0]) if shape and len(shape) == 1 else \
+        _("inputs of {shape}").format(shape=inputs_text(shape))

@@ -8,6 +8,7 @@ script can say "Training on the GPU (NVIDIA H100 80GB HBM3)" or "Training on the
 
 import re
 
+from nnlab.i18n import _
 from nnlab.quiet_tensorflow import import_tensorflow
 
 DEVICE = re.compile(r"device:(CPU|GPU):(\d+)", re.IGNORECASE)
@@ -20,14 +21,15 @@ def describe(device_name):
     """"/job:localhost/replica:0/task:0/device:GPU:0" -> "the GPU (NVIDIA H100 80GB HBM3)"."""
     found = DEVICE.search(device_name or "")
     if not found or found.group(1).upper() == "CPU":
-        return "the CPU"
+        return _("the CPU")
     tf = import_tensorflow()
     index = int(found.group(2))
     gpus = tf.config.list_physical_devices("GPU")
     name = None
     if index < len(gpus):
         name = tf.config.experimental.get_device_details(gpus[index]).get("device_name")
-    return f"the GPU ({name})" if name else f"GPU {index}"
+    return _("the GPU ({name})").format(name=name) if name else \
+        _("GPU {index}").format(index=index)
 
 
 def keras_device(model):

@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from nnlab.i18n import _
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODEL_DIR = REPO_ROOT / "model"
 
@@ -25,8 +27,10 @@ def ensure_writable_folder(folder, flag):
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
-        raise SystemExit(f"error: cannot write to {folder} ({error.strerror or error}): "
-                         f"choose a writable place with {flag}") from None
+        raise SystemExit(_("error: cannot write to {folder} ({problem}): choose a writable "
+                           "place with {flag}").format(folder=folder,
+                                                      problem=error.strerror or error,
+                                                      flag=flag)) from None
     return folder
 
 
@@ -56,6 +60,8 @@ def disk_space_for(path, what, kept=""):
             "No space left on device" in str(error)
         if not full:
             raise
-        raise SystemExit(f"error: the disk is full: {what} could not be written to "
-                         f"{os.path.dirname(os.path.abspath(path))}{kept}; free some space or "
-                         "choose another place (--model PATH)") from None
+        raise SystemExit(_("error: the disk is full: {what} could not be written to "
+                           "{folder}{kept}; free some space or choose another place (--model "
+                           "PATH)").format(what=_(what),
+                                           folder=os.path.dirname(os.path.abspath(path)),
+                                           kept=_(kept) if kept else "")) from None

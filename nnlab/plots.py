@@ -5,14 +5,28 @@ path) where there is none or when a path is asked for, so the scripts never cras
 server or in CI.
 """
 
+import functools
 import os
+import re
 import sys
 
 import numpy as np
 
+from nnlab.i18n import N_, _, current_language
 from nnlab.paths import disk_space_for, ensure_writable_folder, picture_path
 
 STYLE = {"figure.dpi": 100, "font.size": 9, "axes.titlesize": 9, "image.cmap": "gray"}
+# Fonts that draw Hangul: Debian's fonts-nanum, Noto CJK, Windows' and macOS' own
+KOREAN_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR",
+                "Malgun Gothic", "Apple SD Gothic Neo", "AppleGothic", "UnDotum", "Baekmuk Gulim")
+# the names of the curves the scripts record, and the axes they are drawn against
+CURVE_NAMES = (N_("training accuracy (batch)"), N_("test accuracy"), N_("validation cost"),
+               N_("validation accuracy"), N_("accuracy on the step's batch (dropout on)"),
+               N_("epoch"), N_("saturated hidden units"))
+KOREAN_FONT_FILES = ("nanumgothic.ttf", "nanumbarungothic.ttf", "notosanscjk-regular.ttc",
+                     "notosanskr-regular.otf", "malgun.ttf", "applesdgothicneo.ttc",
+                     "applegothic.ttf", "undotum.ttf", "gulim.ttf")
+HANGUL = re.compile("[\u3131-\u318e\uac00-\ud7a3]")
 
 
 def has_display():
@@ -28,7 +42,63 @@ def pyplot():
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     plt.rcParams.update(STYLE)
+    if korean_font():  # Latin letters from matplotlib's own font, Hangul from this one
+        plt.rcParams["font.family"] = ["DejaVu Sans", korean_font()]
     return plt
+
+
+@functools.lru_cache(maxsize=None)
+def korean_font():
+    """The name of a font here that draws Hangul, or None.  A font installed after matplotlib
+    made its font list (fonts-nanum on a machine already in use) is found among the system's
+    fonts and added."""
+    from matplotlib import font_manager
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    found = next((name for name in KOREAN_FONTS if name in installed), None)
+    if found:
+        return found
+    for path in font_manager.findSystemFonts():
+        if os.path.basename(path).lower() in KOREAN_FONT_FILES:
+            try:
+                font_manager.fontManager.addfont(path)
+                return font_manager.FontProperties(fname=path).get_name()
+            except (OSError, RuntimeError, ValueError):
+                continue
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _say_no_korean_font():
+    print(_("note: no font that draws Hangul is installed here, so the pictures use English "
+            "names (install one, e.g. sudo apt install fonts-nanum)"))
+
+
+def drawable(texts):
+    """Whether `texts` can be drawn: no Hangul, or a font for it (else a note, said once)."""
+    if not any(HANGUL.search(str(text)) for text in texts) or korean_font():
+        return True
+    _say_no_korean_font()
+    return False
+
+
+def picture_class_names(class_names):
+    """The class names a picture shows: the Korean ones where the messages are Korean (or
+    the names given are Korean) and a font here draws Hangul, else the English ones."""
+    from nnlab.datasets import DATASETS
+    names = tuple(str(name) for name in class_names)
+    for info in DATASETS.values():
+        if info.class_names_ko and names in (info.class_names, info.class_names_ko):
+            korean = names == info.class_names_ko or current_language() == "ko"
+            return list(info.class_names_ko if korean and drawable(info.class_names_ko)
+                        else info.class_names)
+    return list(names)
+
+
+def label(message):
+    """A picture's text: `message` (English, marked N_) in the chosen language, or in English
+    where no font here draws Hangul."""
+    translated = _(message)
+    return translated if translated == message or drawable([translated]) else message
 
 
 def ensure_writable(path, flag="--save"):
@@ -44,9 +114,9 @@ def can_show():
 def save(figure, path):
     """Write `figure` as PNG to `path`, print where, and free it unless it will be shown."""
     ensure_writable(path)
-    with disk_space_for(path, f"the picture {os.path.basename(path)}"):
+    with disk_space_for(path, _("the picture {name}").format(name=os.path.basename(path))):
         figure.savefig(path, bbox_inches="tight")
-    print(f"Picture saved to {path}")
+    print(_("Picture saved to {path}").format(path=path))
     if not can_show():
         pyplot().close(figure)
     return path
@@ -85,10 +155,12 @@ def image_grid(images, titles, title=None, columns=None):
     return figure
 
 
-def predictions(images, actual, predicted, class_names, title="Test images: actual / predicted"):
+def predictions(images, actual, predicted, class_names,
+                title=N_("Test images: actual / predicted")):
     """Images captioned "actual / predicted" by class name; wrong predictions in red."""
+    class_names = picture_class_names(class_names)
     captions = [f"{class_names[a]} / {class_names[p]}" for a, p in zip(actual, predicted)]
-    figure = image_grid(images, captions, title=title)
+    figure = image_grid(images, captions, title=label(title))
     for axis, a, p in zip(figure.axes, actual, predicted):
         axis.title.set_color("black" if a == p else "red")
     return figure
@@ -110,17 +182,17 @@ def training_curves(history, x_label):
     cost_axis, accuracy_axis = (axes[0][0], axes[0][1]) if has_cost else (None, axes[0][0])
     for name, (xs, ys) in history.items():
         axis = cost_axis if "cost" in name or "loss" in name else accuracy_axis
-        axis.plot(xs, ys, label=curve_label(name), marker="o" if len(xs) <= 30 else None,
+        axis.plot(xs, ys, label=label(curve_label(name)), marker="o" if len(xs) <= 30 else None,
                   linewidth=0.8 if len(xs) > 300 else 1.5)
     last = max((max(xs) for xs, _ in history.values() if xs), default=1)
-    for axis, y_label in ((cost_axis, "cost"), (accuracy_axis, "accuracy")):
+    for axis, y_label in ((cost_axis, N_("cost")), (accuracy_axis, N_("accuracy"))):
         if axis is None:
             continue
-        axis.set_xlabel(x_label)
+        axis.set_xlabel(label(x_label))
         if x_label == "epoch":
             axis.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
             axis.set_xlim(0.5, last + 0.5)
-        axis.set_ylabel(y_label)
+        axis.set_ylabel(label(y_label))
         axis.grid(alpha=0.3)
         if axis.lines:
             axis.legend()
@@ -151,21 +223,23 @@ def save_gradients(curves, model_path):
     gradient_axis = axes[0][0]
     for name, (xs, ys) in curves.items():
         if name.startswith("gradient"):
-            gradient_axis.plot(xs, ys, label=name.replace("gradient norm ", "weights "))
+            gradient_axis.plot(xs, ys, label=label(N_("weights {name}")).format(
+                name=name[len("gradient norm "):]))
     gradient_axis.set_yscale("symlog", linthresh=1e-6)
     norms = [y for name, (_, ys) in curves.items() if name.startswith("gradient") for y in ys]
     ticks = readable_ticks(norms)
     if ticks:
         gradient_axis.set_yticks(ticks, [f"{tick:g}" for tick in ticks])
-    gradient_axis.set(xlabel="step", ylabel="norm of the cost's gradient",
-                      title="How strongly each weight matrix is pushed")
+    gradient_axis.set(xlabel=label(N_("step")), ylabel=label(N_("norm of the cost's gradient")),
+                      title=label(N_("How strongly each weight matrix is pushed")))
     gradient_axis.legend()
     if saturation:
         axis = axes[0][1]
         for name, (xs, ys) in saturation.items():
             axis.plot(xs, ys, color="tab:red")
-        axis.set(xlabel="step", ylabel="fraction of hidden outputs < 0.01 or > 0.99",
-                 title="Saturated sigmoid units", ylim=(-0.02, 1.02))
+        axis.set(xlabel=label(N_("step")),
+                 ylabel=label(N_("fraction of hidden outputs < 0.01 or > 0.99")),
+                 title=label(N_("Saturated sigmoid units")), ylim=(-0.02, 1.02))
     for axis in axes[0]:
         axis.grid(alpha=0.3)
     figure.tight_layout()
@@ -200,7 +274,8 @@ def hidden_units(weights, image_shape=(28, 28), limit=100):
     for unit, axis in zip(range(count), axes.flat):
         image = axis.imshow(weights[:, unit].reshape(image_shape), cmap="RdBu_r",
                             vmin=-scale, vmax=scale)
-    figure.suptitle(f"Input weights of {count} hidden units (red: positive, blue: negative)")
+    figure.suptitle(label(N_("Input weights of {count} hidden units (red: positive, blue: "
+                             "negative)")).format(count=count))
     figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6)
     return figure
 
@@ -218,18 +293,19 @@ def experiments(rows, curves, quick=False):
     bars.barh(names, tests, color="tab:blue")
     for position, value in enumerate(tests):
         bars.text(value + 0.01, position, f"{value:.1%}", va="center", fontsize=8)
-    bars.set(xlim=(0, 1.1), xlabel="test accuracy",
-             title="The lectures' experiments" + (" (--quick: shortened runs)" if quick else ""))
+    bars.set(xlim=(0, 1.1), xlabel=label(N_("test accuracy")),
+             title=label(N_("The lectures' experiments (--quick: shortened runs)") if quick else
+                         N_("The lectures' experiments")))
     for name, (steps, values) in curves.items():
         lines.plot(steps, values, marker="o" if len(steps) <= 30 else None, markersize=3,
                    label=name)
-    lines.set(xlabel="step", ylabel="test accuracy", ylim=(0, 1),
-              title="During training (TensorFlow 1.x runs)")
+    lines.set(xlabel=label(N_("step")), ylabel=label(N_("test accuracy")), ylim=(0, 1),
+              title=label(N_("During training (TensorFlow 1.x runs)")))
     longest = max((max(steps) for steps, _ in curves.values() if steps), default=0)
     if longest > 3000:  # 10,000 CNN steps beside 1,000 MLP steps: each run gets its room
         lines.set_xscale("symlog", linthresh=100)
         lines.set_xlim(0, longest * 1.2)
-        lines.set_xlabel("step (linear to 100, then logarithmic)")
+        lines.set_xlabel(label(N_("step (linear to 100, then logarithmic)")))
     lines.grid(alpha=0.3)
     if curves:
         lines.legend(fontsize=7)
@@ -237,9 +313,10 @@ def experiments(rows, curves, quick=False):
     return figure
 
 
-def confusion_matrix(actual, predicted, class_names, title="Confusion matrix (test data)"):
+def confusion_matrix(actual, predicted, class_names, title=N_("Confusion matrix (test data)")):
     """Counts of (actual, predicted) pairs as a heat map, with the counts written in."""
     plt = pyplot()
+    class_names = picture_class_names(class_names)
     size = len(class_names)
     counts = np.zeros((size, size), dtype=np.int64)
     np.add.at(counts, (np.asarray(actual), np.asarray(predicted)), 1)
@@ -248,9 +325,9 @@ def confusion_matrix(actual, predicted, class_names, title="Confusion matrix (te
     figure.colorbar(image, ax=axis)
     axis.set_xticks(range(size), class_names, rotation=45, ha="right")
     axis.set_yticks(range(size), class_names)
-    axis.set_xlabel("predicted")
-    axis.set_ylabel("actual")
-    axis.set_title(title)
+    axis.set_xlabel(label(N_("predicted")))
+    axis.set_ylabel(label(N_("actual")))
+    axis.set_title(label(title))
     threshold = counts.max() / 2
     for row in range(size):
         for column in range(size):
@@ -267,14 +344,15 @@ def weight_templates(weights, class_names, image_shape=(28, 28)):
     columns = min(count, 5)
     rows = -(-count // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(2 * columns, 2.2 * rows), squeeze=False)
+    names = picture_class_names(class_names)
     limit = np.abs(weights).max() or 1.0
     for axis in axes.flat:
         axis.axis("off")
     for unit, axis in zip(range(count), axes.flat):
         image = axis.imshow(weights[:, unit].reshape(image_shape), cmap="RdBu_r",
                             vmin=-limit, vmax=limit)
-        axis.set_title(str(class_names[unit]))
-    figure.suptitle("Learned weights per class (red: evidence for, blue: against)")
+        axis.set_title(str(names[unit]))
+    figure.suptitle(label(N_("Learned weights per class (red: evidence for, blue: against)")))
     figure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6)
     return figure
 
@@ -327,19 +405,20 @@ def feature_maps(image, rows, title):
     grey = image.ndim == 2 or image.shape[-1] == 1
     axis.imshow(image.squeeze() if grey else image, cmap="gray" if grey else None,
                 vmin=0, vmax=255 if image.dtype == np.uint8 else None)
-    axis.set_title(f"the input image\n{' x '.join(map(str, image.shape))}")
+    axis.set_title(label(N_("the input image\n{shape}")).format(
+        shape=" x ".join(map(str, image.shape))))
     axis.axis("off")
     note = figure.add_subplot(grid[1:, 0] if len(rows) > 1 else grid[0, 0].subgridspec(2, 1)[1])
     note.axis("off")
-    note.text(0, 1, "Each small square is one\nchannel's map: dark low,\nbright high (each panel\n"
-                    "on its own scale).", va="top", fontsize=9)
+    note.text(0, 1, label(N_("Each small square is one\nchannel's map: dark low,\nbright high "
+                             "(each panel\non its own scale).")), va="top", fontsize=9)
     for row_number, (row, row_mosaics) in enumerate(zip(rows, mosaics)):
-        for column, ((name, _), tiles) in enumerate(zip(row, row_mosaics)):
+        for column, ((name, _maps), tiles) in enumerate(zip(row, row_mosaics)):
             axis = figure.add_subplot(grid[row_number, 1 + column])
             axis.imshow(tiles, cmap=colours, vmin=0, vmax=1)
-            axis.set_title(name)
+            axis.set_title(label(name))
             axis.axis("off")
-    figure.suptitle(title)
+    figure.suptitle(label(title))
     return figure
 
 
@@ -409,12 +488,12 @@ def draw_test_pictures(images, actual, predicted, class_names, which, model_path
     if "mistakes" in which and len(actual):
         wrong = np.flatnonzero(np.asarray(actual) != np.asarray(predicted))[:32]
         if not len(wrong):
-            print("No misclassified test image: no picture of mistakes to draw")
+            print(_("No misclassified test image: no picture of mistakes to draw"))
         else:
             figure = predictions(images[wrong], np.asarray(actual)[wrong],
                                  np.asarray(predicted)[wrong], class_names,
-                                 title=f"Misclassified test images (first {len(wrong)}): "
-                                       "actual / predicted")
+                                 title=label(N_("Misclassified test images (first {count}): "
+                                                "actual / predicted")).format(count=len(wrong)))
             paths.append(save(figure, picture_path(model_path, "mistakes", folder)))
     if "weights" in which:
         path = picture_path(model_path, "weights", folder)

@@ -8,12 +8,14 @@ codes and backspaces even into a file.
 import sys
 import time
 
+from nnlab.i18n import N_, _
+
 
 class StepProgress:
     """`update(step, value)` after each step; `lines` plain lines in all when not a terminal
     (0: none, the caller says what it wants with `say`).  `label` names the value shown."""
 
-    def __init__(self, total, stream=None, lines=10, width=30, label="cost"):
+    def __init__(self, total, stream=None, lines=10, width=30, label=N_("cost")):
         self.total, self.width, self.label = total, width, label
         self.stream = stream or sys.stdout
         self.terminal = self.stream.isatty()
@@ -31,7 +33,8 @@ class StepProgress:
             if last or now - self.last_draw > 0.1:
                 self._draw(now, end="\n" if last else "")
         elif self.every and (last or step == 1 or step % self.every == 0):
-            self.stream.write(f"step {step}/{self.total} - {self.eta(now)}{self._value()}\n")
+            self.stream.write(_("step {step}/{total}").format(step=step, total=self.total) +
+                              f" - {self.eta(now)}{self._value()}\n")
             self.stream.flush()
 
     def say(self, line):
@@ -48,11 +51,12 @@ class StepProgress:
         """"ETA 40s" while running; the time it took once the last step is done."""
         elapsed = (now or time.perf_counter()) - self.start
         if self.step >= self.total:
-            return f"{elapsed:.0f}s"
-        return f"ETA {elapsed / max(self.step, 1) * (self.total - self.step):.0f}s"
+            return _("{seconds}s").format(seconds=f"{elapsed:.0f}")
+        return _("ETA {seconds}s").format(
+            seconds=f"{elapsed / max(self.step, 1) * (self.total - self.step):.0f}")
 
     def _value(self):
-        return "" if self.value is None else f" - {self.label}: {self.value:.4f}"
+        return "" if self.value is None else f" - {_(self.label)}: {self.value:.4f}"
 
     def _draw(self, now, end=""):
         done = self.width * self.step // self.total

@@ -12,8 +12,10 @@ import os
 import sys
 import tempfile
 
+from nnlab.guard import not_installed
+from nnlab.i18n import _
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LEGACY_KERAS_OFF = ("", "0", "false", "False", "no")
 
 
@@ -23,25 +25,13 @@ def keras_on_tensorflow():
     is said in one line."""
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     if backend != "tensorflow":
-        print(f"note: KERAS_BACKEND={backend} ignored: this suite runs Keras on TensorFlow",
-              file=sys.stderr)
+        print(_("note: KERAS_BACKEND={backend} ignored: this suite runs Keras on "
+                "TensorFlow").format(backend=backend), file=sys.stderr)
     os.environ["KERAS_BACKEND"] = "tensorflow"
     if os.environ.get("TF_USE_LEGACY_KERAS", "") not in LEGACY_KERAS_OFF:
-        print("note: TF_USE_LEGACY_KERAS ignored: this suite is written for Keras 3",
+        print(_("note: TF_USE_LEGACY_KERAS ignored: this suite is written for Keras 3"),
               file=sys.stderr)
     os.environ.pop("TF_USE_LEGACY_KERAS", None)
-
-
-def not_installed(error):
-    """The one line for a Python without TensorFlow or Keras: which environment to activate."""
-    environments = [os.path.join(REPO_ROOT, name) for name in (".venv", "venv", "env")
-                    if os.path.isfile(os.path.join(REPO_ROOT, name, "pyvenv.cfg"))]
-    if environments and os.path.realpath(sys.prefix) != os.path.realpath(environments[0]):
-        activate = os.path.join(environments[0], "bin", "activate")
-        how = f"activate the suite's environment first (source {activate})"
-    else:
-        how = f"install the suite's packages: {sys.executable} -m pip install -r requirements.txt"
-    return f"error: {error.name} is not installed for {sys.executable}: {how}"
 
 
 def import_tensorflow():
@@ -60,7 +50,9 @@ def import_tensorflow():
             if error.name not in ("tensorflow", "keras"):
                 raise
             os.dup2(saved_stderr, 2)
-            raise SystemExit(not_installed(error)) from None
+            raise SystemExit(not_installed(error.name)) from None
+        except KeyboardInterrupt:
+            raise  # Ctrl-C while TensorFlow loads: what it printed is only noise
         except BaseException:
             os.dup2(saved_stderr, 2)
             captured.seek(0)

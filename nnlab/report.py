@@ -4,14 +4,18 @@ import sys
 
 import numpy as np
 
+from nnlab.i18n import _, ngettext
+
 # The lecture: a test accuracy far below the training accuracy means overfitting.
 # "Far" is taken as more than this many points of accuracy (5 percentage points).
 OVERFITTING_GAP = 0.05
 
 
 def print_accuracies(test_accuracy, train_accuracy):
-    print(f"Accuracy of trained model against test data: {test_accuracy:.4f}")
-    print(f"Accuracy of trained model against training data: {train_accuracy:.4f}")
+    print(_("Accuracy of trained model against test data: {accuracy}").format(
+        accuracy=f"{test_accuracy:.4f}"))
+    print(_("Accuracy of trained model against training data: {accuracy}").format(
+        accuracy=f"{train_accuracy:.4f}"))
     print_overfitting_verdict(test_accuracy, train_accuracy)
 
 
@@ -19,19 +23,22 @@ def print_overfitting_verdict(test_accuracy, train_accuracy):
     """The lecture's rule: overfitting when the test accuracy is far below the training's."""
     gap = train_accuracy - test_accuracy
     if gap > OVERFITTING_GAP:
-        print(f"Overfitting: the test accuracy is {100 * gap:.1f} points below the training "
-              f"accuracy (more than {100 * OVERFITTING_GAP:.0f}).")
+        print(_("Overfitting: the test accuracy is {gap} points below the training accuracy "
+                "(more than {limit}).").format(gap=f"{100 * gap:.1f}",
+                                               limit=f"{100 * OVERFITTING_GAP:.0f}"))
     else:
-        print(f"No sign of overfitting: the test accuracy is within {100 * OVERFITTING_GAP:.0f} "
-              "points of the training accuracy.")
+        print(_("No sign of overfitting: the test accuracy is within {limit} points of the "
+                "training accuracy.").format(limit=f"{100 * OVERFITTING_GAP:.0f}"))
 
 
 def warn_if_unlike_training(flag, given, trained, when_true, when_false):
     """One line where a test flag feeds the model other inputs than it was trained on."""
     if given != trained:
-        print(f"warning: {flag} feeds this model {when_true if given else when_false}, but it "
-              f"was trained on {when_true if trained else when_false} (its notes say so): the "
-              "accuracy measured says little; leave the flag out to test it as it was trained")
+        print(_("warning: {flag} feeds this model {given}, but it was trained on {trained} (its "
+                "notes say so): the accuracy measured says little; leave the flag out to test "
+                "it as it was trained").format(flag=flag,
+                                               given=_(when_true if given else when_false),
+                                               trained=_(when_true if trained else when_false)))
 
 
 def unit_groups(weights, biases, tolerance=1e-6):
@@ -56,16 +63,19 @@ def print_hidden_units(weights, biases, zero_init=False):
     e.g. "hidden units: 100 in 2 groups of identical units (96 + 4): ..."."""
     groups, count = unit_groups(weights, biases), weights.shape[1]
     if len(groups) == count:
-        line = f"hidden units: {count}, all distinct"
+        line = _("hidden units: {count}, all distinct").format(count=count)
     else:
         sizes = " + ".join(map(str, groups[:6])) + (" + …" if len(groups) > 6 else "")
-        line = (f"hidden units: {count} in 1 group of identical units" if len(groups) == 1 else
-                f"hidden units: {count} in {len(groups)} groups of identical units ({sizes})")
+        line = _("hidden units: {count} in 1 group of identical units").format(count=count) \
+            if len(groups) == 1 else ngettext(
+                "hidden units: {count} in {groups} group of identical units ({sizes})",
+                "hidden units: {count} in {groups} groups of identical units ({sizes})",
+                len(groups)).format(count=count, groups=len(groups), sizes=sizes)
         if zero_init and len(groups) == 1:
-            line += ": zero initial weights keep units identical"
+            line += _(": zero initial weights keep units identical")
         elif zero_init:
-            line += (": zero initial weights keep units identical, only rounding split some "
-                     "apart")
+            line += _(": zero initial weights keep units identical, only rounding split some "
+                      "apart")
     print(line)
 
 
@@ -84,8 +94,9 @@ def print_predictions(actual, predicted, class_names=None):
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
     for true_label, predicted_label in zip(actual, predicted):
-        print(f"actual: {label_text(int(true_label), class_names)}, "
-              f"predicted: {label_text(int(predicted_label), class_names)}")
+        print(_("actual: {actual}, predicted: {predicted}").format(
+            actual=label_text(int(true_label), class_names),
+            predicted=label_text(int(predicted_label), class_names)))
 
 
 def say(message):

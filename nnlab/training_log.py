@@ -2,6 +2,7 @@
 
 import time
 
+from nnlab.i18n import N_, _
 from nnlab.progress import StepProgress
 
 
@@ -119,7 +120,7 @@ class StepAccuracyLog:
         self.tf, self.session, self.accuracy, self.test_feed = tf, session, accuracy, test_feed
         self.steps, self.test_name = steps, test_name
         self.say_every = measure_every * max(1, steps // (measure_every * lines))
-        self.progress = StepProgress(steps, lines=0, label="accuracy on the batch")
+        self.progress = StepProgress(steps, lines=0, label=N_("accuracy on the batch"))
         self.history = History()
         self.writer = tf.summary.FileWriter(logdir, session.graph) if logdir else None
         self.last_test = None
@@ -131,7 +132,8 @@ class StepAccuracyLog:
         self.progress.update(step, float(batch_accuracy))
         if step % self.say_every == 0:
             eta = "" if self.progress.terminal or not step else f" ({self.progress.eta()})"
-            self.progress.say(f"Accuracy at step {step}: {batch_accuracy:.4f}{eta}")
+            self.progress.say(_("Accuracy at step {step}: {accuracy}").format(
+                step=step, accuracy=f"{batch_accuracy:.4f}") + eta)
             self._test(step)
 
     def finish(self):
@@ -142,8 +144,9 @@ class StepAccuracyLog:
             self.writer.close()
         if not self.progress.terminal:
             seconds = time.perf_counter() - self.progress.start
-            self.progress.say(f"{self.steps} steps done in {seconds:.1f}s "
-                              f"({1000 * seconds / self.steps:.1f} ms a step)")
+            self.progress.say(_("{steps} steps done in {seconds}s ({milliseconds} ms a "
+                                "step)").format(steps=self.steps, seconds=f"{seconds:.1f}",
+                                                milliseconds=f"{1000 * seconds / self.steps:.1f}"))
 
     def _test(self, step):
         if step != self.last_test:

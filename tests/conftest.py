@@ -20,6 +20,9 @@ sys.path.insert(0, REPO_ROOT)
 # The grader keeps trained networks' accuracies in a cache under $XDG_CACHE_HOME: the tests'
 # gradings start from an empty one of their own, never the machine's.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="nnlab-test-cache-")
+# The data loader keeps every local copy it reads in Keras' cache: the tests' copies (small
+# generated data) go to a cache of their own, never the machine's ~/.keras.
+os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="nnlab-test-keras-")
 
 SHARED_DATA = os.path.join(REPO_ROOT, "..", "shared", "data")
 REAL_MNIST = os.path.join(SHARED_DATA, "mnist.npz")
@@ -78,6 +81,9 @@ def script_env(tmp_path):
     env = {key: value for key, value in os.environ.items()
            if key not in ("DISPLAY", "WAYLAND_DISPLAY", "MNIST_DATA", "CIFAR10_DATA",
                           "FASHION_MNIST_DATA", "NNLAB_MIRROR")}
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):  # English unless a test asks
+        env.pop(variable, None)
+    env["LANG"] = "C.UTF-8"
     env["KERAS_HOME"] = str(tmp_path / "keras_home")
     env["MPLBACKEND"] = "Agg"
     env["PYTHONUNBUFFERED"] = "1"

@@ -113,7 +113,7 @@ def write_student(tmp_path, body):
     """A copy of the handout with NN_model() replaced by `body`, in a folder of its own."""
     handout = open(os.path.join(REPO_ROOT, TRAIN)).read()
     start = handout.index("def NN_model(")
-    end = handout.index("def parse_args(")
+    end = handout.index("def main(")
     folder = tmp_path / "student"
     folder.mkdir()
     text = handout[:start] + body + "\n\n" + handout[end:]

@@ -148,7 +148,7 @@ def test_the_cnn_report_and_pages_speak_of_cnn_model(graded):
     grades = graded["folder"] / "grades"
     assert "CNN_model" in (grades / "summary.md").read_text()
     page = (grades / "feedback" / "cnn_mlp_instead.md").read_text()
-    assert "Checks of CNN\\_model()" in page and "to change: start with convolutions" in page
+    assert "Checks of CNN_model()" in page and "to change: start with convolutions" in page
 
 
 def test_grading_again_trains_nothing(graded, tmp_path):

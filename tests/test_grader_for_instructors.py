@@ -136,7 +136,7 @@ def test_each_distinct_network_is_trained_once_and_kept_for_later_runs(three_net
     assert {row["same_network_as"] for row in homework} == {3}
     summary = (folder / "first" / "summary.md").read_text()
     assert "3 distinct networks, each trained once" in summary
-    assert "Dense 3000 sigmoid \\> Dense 2000 sigmoid \\> Dense 10 softmax | 4 |" in summary
+    assert "Dense 3000 sigmoid > Dense 2000 sigmoid > Dense 10 softmax | 4 |" in summary
 
     again = run("again")  # next week, into a new folder: nothing to train
     assert trainings_line(again) == "0 trainings done, 3 from the cache"

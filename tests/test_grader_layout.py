@@ -36,6 +36,9 @@ MAY_IMPORT = {
     "commands": {"ground", "boundary", "trusted", "reports", "runs"},
 }
 ALLOWED_NNLAB = {"trusted", "runs", "commands"}  # parts of the grader that may use nnlab
+# ...and nnlab.i18n (the standard library's gettext only), which every part but the sandboxed
+# stage uses to speak the student's language
+EVERYWHERE_BUT_SANDBOXED = {"nnlab.i18n"}
 COMMAND_IMPORTS = {("grader.gradescope_run", "grader.grade")}  # the one call of a command
 MAX_LINES = 450
 
@@ -100,7 +103,8 @@ def test_imports_only_go_downwards_across_the_trust_boundary(graph):
         for target in imported:
             target_part = part_of(target)
             if target.startswith("nnlab") and module.startswith("grader.") and \
-                    part not in ALLOWED_NNLAB:
+                    part not in ALLOWED_NNLAB and not (target in EVERYWHERE_BUT_SANDBOXED and
+                                                       part != "sandboxed"):
                 wrong.append(f"{module} -> {target}")
             if module.startswith("nnlab") and target.startswith("grader"):
                 wrong.append(f"{module} -> {target}")

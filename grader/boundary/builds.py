@@ -14,6 +14,7 @@ from grader import processes
 from grader.boundary import sandbox, scratch
 from grader.boundary.model_configs import NoModel, NotGradable, open_written_file, read_saved_config
 from grader.safe_text import text
+from nnlab.i18n import _, translated
 
 BUILD_TIMEOUT = 300  # seconds a model builder may take at most: building a model takes seconds
 
@@ -33,7 +34,11 @@ def read_status(folder):
 
     def texts(value):
         return [text(item, 300) for item in value[:20]] if isinstance(value, list) else []
-    return {"error": text(status["error"]) if isinstance(status.get("error"), str) else None,
+    error = status.get("error") if isinstance(status.get("error"), str) else None
+    said = status.get("said")
+    if error and isinstance(said, list) and len(said) == 2 and isinstance(said[0], str):
+        error = translated(said[0], said[1]) or error  # no more than its own words could say
+    return {"error": text(error) if error else None,
             "problems": texts(status.get("problems")), "flags": texts(status.get("flags"))}
 
 
@@ -51,24 +56,28 @@ class Built:
         if self.config is not None or self.not_gradable:
             return None
         if self.run.timed_out:
-            return f"timed out after {timeout:g} s while building the model"
+            return _("timed out after {seconds} s while building the model").format(
+                seconds=f"{timeout:g}")
         if self.run.memory_exceeded or "MemoryError" in (self.status.get("error") or ""):
-            return f"ran out of memory (limit {memory_mb} MiB)"
+            return _("ran out of memory (limit {limit} MiB)").format(limit=memory_mb)
         if self.run.folder_exceeded:
-            return (f"wrote more than {sandbox.PROCESS_FOLDER_BYTES // 2**20} MiB into its "
-                    "folder: stopped")
+            return _("wrote more than {limit} MiB into its folder: stopped").format(
+                limit=sandbox.PROCESS_FOLDER_BYTES // 2**20)
         if self.run.output_exceeded:
-            return (f"printed more than {processes.MAX_OUTPUT_BYTES // 2**20} MiB while building "
-                    "the model: stopped")
+            return _("printed more than {limit} MiB while building the model: stopped").format(
+                limit=processes.MAX_OUTPUT_BYTES // 2**20)
         if self.run.returncode == processes.NO_FILTER:
-            return "the sandbox could not start: " + text(self.run.output.strip(), 200)
+            return _("the sandbox could not start: {output}").format(
+                output=text(self.run.output.strip(), 200))
         if self.status.get("error"):
             return self.status["error"]
         if self.run.signal_name:
-            return f"the model builder was stopped by {self.run.signal_name} before it saved a model"
+            return _("the model builder was stopped by {signal} before it saved a "
+                     "model").format(signal=self.run.signal_name)
         if self.run.returncode > 0:
-            return f"the model builder ended (exit code {self.run.returncode}) before it saved a model"
-        return self.no_model or f"{function}() saved no model"
+            return _("the model builder ended (exit code {code}) before it saved a "
+                     "model").format(code=self.run.returncode)
+        return self.no_model or _("{name}() saved no model").format(name=function)
 
 
 def build_in_sandbox(source, homework, private, mode, timeout, memory_mb, hidden=()):

@@ -12,6 +12,7 @@ from grader import processes
 from grader.boundary import sandbox, scratch
 from grader.boundary.submissions import inside
 from grader.safe_text import one_line
+from nnlab.i18n import _
 
 
 class SandboxUnavailable(RuntimeError):
@@ -50,9 +51,10 @@ def choose_sandbox(choice, unconfined=False, for_students=False):
     problem = sandbox.process_problem()
     if problem:  # as root: even unconfined, never as root
         if for_students:
-            raise SandboxUnavailable(f"run as root, the check runs your file as an unprivileged "
-                                     f"user of its own, and {problem[0].lower()}{problem[1:]}: "
-                                     "run it as yourself, not as root")
+            raise SandboxUnavailable(_("run as root, the check runs your file as an "
+                                       "unprivileged user of its own, and {problem}: run it as "
+                                       "yourself, not as root").format(
+                                           problem=problem[0].lower() + problem[1:]))
         raise SandboxUnavailable(f"--sandbox process: {problem}: as root, even an unconfined "
                                  "submission runs as an unprivileged user of its own, never as "
                                  "root")

@@ -11,23 +11,24 @@ same recipe for everyone.
 """
 
 from grader.homeworks import Accuracy, Budget, Check, Homework, Recipe
+from nnlab.i18n import N_
 
 HOMEWORK = Homework(
     name="cnn",
-    title="CIFAR-10 homework (lecture 4: CNN_model)",
+    title=N_("CIFAR-10 homework (lecture 4: CNN_model)"),
     handout="cifar/Train_CNN_cifar.py",
     function="CNN_model",
     arguments={},
     input_shape=(32, 32, 3),
     classes=10,
     checks=(
-        Check("compiled", "returns a compiled Keras model", 5),
-        Check("input", "input of 32x32x3 images", 5, (32, 32, 3)),
-        Check("output", "10 outputs with softmax", 10, 10),
-        Check("convolution", "at least one convolution layer", 10),
-        Check("layer_kinds", "only layers the grader can rebuild", 10),
-        Check("budget", "within the compute budget", 10),
-        Check("loss", "loss: categorical cross entropy", 5, "probabilities or logits"),
+        Check("compiled", N_("returns a compiled Keras model"), 5),
+        Check("input", N_("input of 32x32x3 images"), 5, (32, 32, 3)),
+        Check("output", N_("10 outputs with softmax"), 10, 10),
+        Check("convolution", N_("at least one convolution layer"), 10),
+        Check("layer_kinds", N_("only layers the grader can rebuild"), 10),
+        Check("budget", N_("within the compute budget"), 10),
+        Check("loss", N_("loss: categorical cross entropy"), 5, "probabilities or logits"),
     ),
     accuracy=Accuracy(points=45, zero_at=0.10, full_marks_at=0.55),
     recipe=Recipe(epochs=20),

@@ -9,6 +9,7 @@ grader trains it with its own SGD (what the student's compile() says is checked,
 """
 
 from grader.homeworks import Accuracy, Budget, Check, Homework, Recipe
+from nnlab.i18n import N_
 
 INPUT_SIZE = 32 * 32 * 3
 UNITS = (3000, 2000, 10)
@@ -28,20 +29,19 @@ PARAMETERS = parameter_count()  # 15,241,010
 
 HOMEWORK = Homework(
     name="mlp",
-    title="CIFAR-10 homework (lecture 3: NN_model)",
+    title=N_("CIFAR-10 homework (lecture 3: NN_model)"),
     handout="cifar/Train_NN_cifar.py",
     function="NN_model",
     arguments={"activation": "sigmoid", "optimizer": "sgd"},
     input_shape=(INPUT_SIZE,),
     classes=10,
     checks=(
-        Check("compiled", "returns a compiled Keras model", 10),
-        Check("input", f"input of {INPUT_SIZE} values", 10, (INPUT_SIZE,)),
-        Check("dense_units", "only Dense layers of " + ", ".join(map(str, UNITS[:-1])) +
-              f" and {UNITS[-1]} units", 15, UNITS),
-        Check("activations", "activations " + ", ".join(ACTIVATIONS), 15, ACTIVATIONS),
-        Check("parameters", f"{PARAMETERS:,} parameters", 10, PARAMETERS),
-        Check("loss", "loss: categorical cross entropy", 10, "probabilities"),
+        Check("compiled", N_("returns a compiled Keras model"), 10),
+        Check("input", N_("input of 3072 values"), 10, (INPUT_SIZE,)),
+        Check("dense_units", N_("only Dense layers of 3000, 2000 and 10 units"), 15, UNITS),
+        Check("activations", N_("activations sigmoid, sigmoid, softmax"), 15, ACTIVATIONS),
+        Check("parameters", N_("15,241,010 parameters"), 10, PARAMETERS),
+        Check("loss", N_("loss: categorical cross entropy"), 10, "probabilities"),
     ),
     accuracy=Accuracy(points=30, zero_at=0.10, full_marks_at=0.28),
     recipe=Recipe(epochs=15, optimizer="sgd"),

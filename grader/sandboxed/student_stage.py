@@ -199,6 +199,18 @@ def call_builder(builder, name, handout_arguments):
     return builder(**arguments)
 
 
+def N_(message):
+    """Marks a message the grader translates when it reads the status (nnlab.i18n is not here)."""
+    return message
+
+
+def say(status, said, **values):
+    """The stage's error, in English and as (message, values) for the grader to translate."""
+    values = {key: str(value)[:300] for key, value in values.items()}
+    status["error"] = said.format(**values)
+    status["said"] = [said, values]
+
+
 def build(submission, name, handout_arguments, model_file, status):
     """Run the submission's definitions and the function `name`; save the model in
     `model_file`.  Fills `status`."""
@@ -206,13 +218,14 @@ def build(submission, name, handout_arguments, model_file, status):
         source = read_source(submission)
         statements = definitions_only(source, os.path.basename(submission))
     except SyntaxError as error:
-        status["error"] = f"syntax error at line {error.lineno}: {error.msg}"
+        say(status, N_("syntax error at line {line}: {problem}"), line=error.lineno,
+            problem=error.msg)
         return
     except (RecursionError, MemoryError):  # Python's own parser and compiler give up
-        status["error"] = "Python cannot compile the file: an expression is nested too deeply"
+        say(status, N_("Python cannot compile the file: an expression is nested too deeply"))
         return
     except ValueError as error:  # null bytes, on Python versions that say so this way
-        status["error"] = f"the file is not Python source: {error}"
+        say(status, N_("the file is not Python source: {error}"), error=error)
         return
     namespace = {"__name__": "submission", "__file__": os.path.abspath(submission),
                  "__builtins__": __builtins__}
@@ -223,37 +236,46 @@ def build(submission, name, handout_arguments, model_file, status):
             status["problems"].append(f"line {line}: {type(error).__name__}: {error}"[:300])
     builder = namespace.get(name)
     if not callable(builder):
-        reason = "; ".join(status["problems"]) or f"the file defines no function {name}()"
-        status["error"] = f"no {name}(): {reason}"
+        if status["problems"]:
+            say(status, N_("no {name}(): {reason}"), name=name,
+                reason="; ".join(status["problems"]))
+        else:
+            say(status, N_("no {name}(): the file defines no function {name}()"), name=name)
         return
     try:
         model = call_builder(builder, name, handout_arguments)
     except NotImplementedError as error:
-        status["error"] = (f"{name}() is not written yet (it raises NotImplementedError"
-                           f"{': ' + str(error) if str(error) else ''}): implement it where the "
-                           "handout says IMPLEMENT HERE")
+        if str(error):
+            say(status, N_("{name}() is not written yet (it raises NotImplementedError: "
+                           "{detail}): implement it where the handout says IMPLEMENT HERE"),
+                name=name, detail=error)
+        else:
+            say(status, N_("{name}() is not written yet (it raises NotImplementedError): "
+                           "implement it where the handout says IMPLEMENT HERE"), name=name)
         return
     except (Exception, SystemExit) as error:
         if isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError":
-            status["error"] = (f"ran out of memory in {name}(), building its network: a "
-                               "network this big cannot be graded; make it much smaller")
+            say(status, N_("ran out of memory in {name}(), building its network: a network this "
+                           "big cannot be graded; make it much smaller"), name=name)
             return
-        kind = "called sys.exit" if isinstance(error, SystemExit) else "raised"
-        status["error"] = f"{name}() {kind} {type(error).__name__}: {error}"
+        message = N_("{name}() called sys.exit {error}") if isinstance(error, SystemExit) \
+            else N_("{name}() raised {error}")
+        say(status, message, name=name, error=f"{type(error).__name__}: {error}")
         return
     import keras
     if model is None:
-        status["error"] = (f"{name}() returned None, not a Keras model: end it with "
-                           "`return model`")
+        say(status, N_("{name}() returned None, not a Keras model: end it with "
+                       "`return model`"), name=name)
         return
     if not isinstance(model, keras.Model):
-        status["error"] = f"{name}() returned {type(model).__name__}, not a Keras model"
+        say(status, N_("{name}() returned {kind}, not a Keras model"), name=name,
+            kind=type(model).__name__)
         return
     try:
         save_architecture(model, keras, model_file)
     except Exception as error:
-        status["error"] = (f"the model cannot be saved as .keras, so it cannot be graded "
-                           f"({type(error).__name__}: {error})")
+        say(status, N_("the model cannot be saved as .keras, so it cannot be graded "
+                       "({error})"), error=f"{type(error).__name__}: {error}")
 
 
 def save_architecture(model, keras, model_file):

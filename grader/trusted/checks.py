@@ -13,6 +13,7 @@ import dataclasses
 from grader import costs
 from grader.trusted import layer_checks
 from grader.trusted.models import FLOAT, layer_chain, softmax_axis_ok
+from nnlab.i18n import _
 
 
 @dataclasses.dataclass
@@ -32,9 +33,9 @@ class Inspected:
 
 def compiled(inspected, check):
     if inspected.parts is None:
-        return False, "model.compile() not called", ["call model.compile(...) before returning "
-                                                     "the model"]
-    return True, "compiled", []
+        return False, _("model.compile() not called"), [
+            _("call model.compile(...) before returning the model")]
+    return True, _("compiled"), []
 
 
 def input_problems(chain):
@@ -56,17 +57,19 @@ def input_check(inspected, check):
     shape = inspected.model.input_shape
     wrong = input_problems(inspected.chain)
     passed = isinstance(shape, tuple) and tuple(shape[1:]) == tuple(check.expected) and not wrong
-    reason = ", ".join([f"input shape {shape}"] + wrong)
+    reason = ", ".join([_("input shape {shape}").format(shape=shape)] + wrong)
     wanted = f"keras.Input(shape={tuple(check.expected)})"
     if passed:
         advice = []
     elif wrong:
-        advice = [f"take the input as Keras' default dense float32 values: {wanted}, without "
-                  "dtype, sparse or ragged"]
+        advice = [_("take the input as Keras' default dense float32 values: {wanted}, without "
+                    "dtype, sparse or ragged").format(wanted=wanted)]
     elif len(check.expected) == 1:
-        advice = [f"give the first layer {check.expected[0]} inputs: {wanted}"]
+        advice = [_("give the first layer {count} inputs: {wanted}").format(
+            count=check.expected[0], wanted=wanted)]
     else:
-        advice = ["take images of " + "x".join(map(str, check.expected)) + f": {wanted}"]
+        advice = [_("take images of {size}: {wanted}").format(
+            size="x".join(map(str, check.expected)), wanted=wanted)]
     return passed, reason, advice
 
 
@@ -114,15 +117,21 @@ def output_check(inspected, check):
     from_logits = inspected.parts is not None and loss_of(inspected.parts[1], inspected.keras)[1]
     logits = activation == "linear" and from_logits
     passed = width_ok and (activation == "softmax" or logits)
-    reason = f"output shape {shape}, {activation or 'no'} activation" + (
-        ": logits, and the loss applies the softmax (from_logits=True)" if logits else "")
+    if logits:
+        reason = _("output shape {shape}, linear activation: logits, and the loss applies the "
+                   "softmax (from_logits=True)").format(shape=shape)
+    elif activation:
+        reason = _("output shape {shape}, {activation} activation").format(
+            shape=shape, activation=activation)
+    else:
+        reason = _("output shape {shape}, no activation").format(shape=shape)
     advice = []
     if not width_ok:
-        advice.append(f"end with Dense({check.expected}) on flat values (Flatten() or a global "
-                      "pooling first): one output per class")
+        advice.append(_("end with Dense({count}) on flat values (Flatten() or a global pooling "
+                        "first): one output per class").format(count=check.expected))
     if activation != "softmax" and not logits:
-        advice.append(f'give the last layer activation="softmax" (Dense({check.expected}, '
-                      'activation="softmax"))')
+        advice.append(_('give the last layer activation="softmax" (Dense({count}, '
+                        'activation="softmax"))').format(count=check.expected))
     return passed, reason, advice
 
 
@@ -130,27 +139,31 @@ def loss_check(inspected, check):
     """Categorical cross entropy on probabilities (or, where `check.expected` allows logits, on
     a linear output with from_logits=True)."""
     if inspected.parts is None:
-        return False, "no loss: model.compile() not called", [
-            'compile with loss="categorical_crossentropy"']
+        return False, _("no loss: model.compile() not called"), [
+            _('compile with loss="categorical_crossentropy"')]
     categorical, from_logits, name = loss_of(inspected.parts[1], inspected.keras)
     activation = output_activation(inspected)
     if not categorical:
-        return False, f"loss {name}", ['compile with loss="categorical_crossentropy" (the labels '
-                                       "are one-hot: to_categorical)"]
+        return False, _("loss {name}").format(name=name), [
+            _('compile with loss="categorical_crossentropy" (the labels are one-hot: '
+              'to_categorical)')]
     if not from_logits:
-        return True, f"loss {name}", []
+        return True, _("loss {name}").format(name=name), []
     if "logits" in str(check.expected) and activation == "linear":
-        return True, f"loss {name}, on the logits of a linear output", []
-    return False, f"loss {name}" + (" after a softmax: the softmax is applied twice"
-                                    if activation == "softmax" else ""), [
-        'compile with loss="categorical_crossentropy" (from_logits=False) on a softmax output']
+        return True, _("loss {name}, on the logits of a linear output").format(name=name), []
+    reason = _("loss {name} after a softmax: the softmax is applied twice") \
+        if activation == "softmax" else _("loss {name}")
+    return False, reason.format(name=name), [
+        _('compile with loss="categorical_crossentropy" (from_logits=False) on a softmax '
+          'output')]
 
 
 def budget_check(inspected, check):
     budget = inspected.homework.budget
     if inspected.cost is None:
-        return False, f"its cost cannot be measured: {inspected.cost_problem}", [
-            "build the network as one chain of the layers the grader rebuilds"]
+        return False, _("its cost cannot be measured: {problem}").format(
+            problem=inspected.cost_problem), [
+            _("build the network as one chain of the layers the grader rebuilds")]
     return within_budget(inspected.cost, budget)
 
 
@@ -158,15 +171,17 @@ def within_budget(cost, budget):
     """(whether `cost` fits `budget`, the reason with both, what to change)."""
     parameters, flops = cost["parameters"], cost["flops"]
     passed = parameters <= budget.parameters and flops <= budget.flops
-    reason = (f"{parameters:,} parameters and {costs.format_flops(flops)} an image (the budget: "
-              f"{budget.parameters:,} and {costs.format_flops(budget.flops)})")
+    reason = _("{parameters} parameters and {flops} an image (the budget: {budget_parameters} "
+               "and {budget_flops})").format(
+        parameters=f"{parameters:,}", flops=costs.format_flops(flops),
+        budget_parameters=f"{budget.parameters:,}", budget_flops=costs.format_flops(budget.flops))
     advice = []
     if parameters > budget.parameters:
-        advice.append("fewer parameters: pool (MaxPooling2D) or use fewer filters before "
-                      "Flatten, and a smaller Dense layer after it")
+        advice.append(_("fewer parameters: pool (MaxPooling2D) or use fewer filters before "
+                        "Flatten, and a smaller Dense layer after it"))
     if flops > budget.flops:
-        advice.append("fewer operations: fewer filters in the first convolutions, or pool "
-                      "earlier, where the images are still large")
+        advice.append(_("fewer operations: fewer filters in the first convolutions, or pool "
+                        "earlier, where the images are still large"))
     return passed, reason, advice
 
 

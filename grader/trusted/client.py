@@ -20,6 +20,7 @@ import time
 
 from grader import processes, results
 from grader.safe_text import one_line
+from nnlab.i18n import environment_for_child
 from nnlab.paths import REPO_ROOT
 
 TRUSTED_CODE = (processes.GRADER_DIR, os.path.join(REPO_ROOT, "nnlab"))
@@ -106,6 +107,7 @@ class TrustedStage:
                # a few malloc arenas: each thread's own would reserve address space that the
                # memory limit counts, until a long-lived stage cannot start a thread
                "MALLOC_ARENA_MAX": "2",
+               **environment_for_child(),  # its reasons in the grader's language
                **{name: os.environ[name] for name in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
                   if name in os.environ}}
         gpu = visible_gpu(self.worker)

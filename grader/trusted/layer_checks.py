@@ -12,9 +12,12 @@ student's to choose, among the kinds the grader can rebuild and measure.
 from grader import costs
 from grader.trusted.models import (ACTIVATION_LAYERS, FLOAT, PASS_THROUGH, dtypes_of, flat_shape,
                                    shape_of, softmax_axis_ok)
+from nnlab.i18n import N_, _, ngettext
 
-ORDINALS = ("first hidden layer", "second hidden layer", "output layer")
+ORDINALS = (N_("first hidden layer"), N_("second hidden layer"), N_("output layer"))
 CONVOLUTIONS = ("Conv2D", "SeparableConv2D", "DepthwiseConv2D")
+KERAS_DEFAULT_SETTINGS = N_("leave every layer's dtype and trainable at Keras' defaults "
+                            "(float32, trainable)")
 
 
 def effective_activations(chain, keras):
@@ -111,11 +114,17 @@ def weights_of(layer):
 
 
 def layer_advice(found, expected, what):
-    """"the first hidden layer has 1000 units; the homework asks for 3000", for each layer."""
+    """"the first hidden layer has 1000 units; the homework asks for 3000: write
+    Dense(3000, ...)", for each layer (`what`: "units" or "activation")."""
     if len(found) != len(expected):
-        return [f"the network has {len(found)} Dense layers; the homework asks for "
-                f"{len(expected)} (two hidden layers and the output layer)"]
-    return [f"the {ORDINALS[number]} has {value} {what}; the homework asks for {wanted}"
+        return [_("the network has {found} Dense layers; the homework asks for {expected} (two "
+                  "hidden layers and the output layer)").format(found=len(found),
+                                                                expected=len(expected))]
+    message = _("the {layer} has {value} units; the homework asks for {wanted}: write "
+                "Dense({wanted}, ...)") if what == "units" else \
+        _("the {layer} has the {value} activation; the homework asks for {wanted}: write "
+          'activation="{wanted}"')
+    return [message.format(layer=_(ORDINALS[number]), value=value, wanted=wanted)
             for number, (value, wanted) in enumerate(zip(found, expected)) if value != wanted]
 
 
@@ -131,25 +140,25 @@ def dense_units(inspected, check):
                                               if inspected.not_a_chain else [])
     changed = changed_dense_options(dense, inspected.keras)
     settings = layer_settings(inspected.chain, inspected.model)
-    reason = "; ".join([f"Dense units {units}"] +
-                       ([f"also {', '.join(others)}"] if others else []) +
-                       ([f"not Keras' default {', '.join(changed[:4])}"] if changed else []) +
-                       ([f"not float32 and trainable: {', '.join(settings[:4])}"]
-                        if settings else []))
+    reason = "; ".join([_("Dense units {units}").format(units=units)] +
+                       ([_("also {layers}").format(layers=", ".join(others))] if others else []) +
+                       ([_("not Keras' default {options}").format(options=", ".join(changed[:4]))]
+                        if changed else []) +
+                       ([_("not float32 and trainable: {layers}").format(
+                           layers=", ".join(settings[:4]))] if settings else []))
     passed = units == list(check.expected) and not others and not changed and not settings
     advice = [] if units == list(check.expected) else layer_advice(units, check.expected,
                                                                     "units")
     if others:
-        advice.append("remove every layer that is not Dense (or an activation)")
+        advice.append(_("remove every layer that is not Dense (or an activation)"))
     if changed:
-        advice.append("leave the Dense layers' other options (initializers, regularizers, "
-                      "constraints) at Keras' defaults")
+        advice.append(_("leave the Dense layers' other options (initializers, regularizers, "
+                        "constraints) at Keras' defaults"))
     if settings:
-        advice.append("leave every layer's dtype and trainable at Keras' defaults (float32, "
-                      "trainable)")
+        advice.append(_(KERAS_DEFAULT_SETTINGS))
     if not passed and not advice:
-        advice = ["use Dense layers of " + ", ".join(map(str, check.expected)) + " units, and "
-                  "nothing else"]
+        advice = [_("use Dense layers of {units} units, and nothing else").format(
+            units=", ".join(map(str, check.expected)))]
     return passed, reason, advice
 
 
@@ -160,8 +169,8 @@ def activations(inspected, check):
     names = activation_names(found)
     passed = found == expected
     advice = [] if passed else layer_advice(names, list(check.expected), "activation") or [
-        "use " + ", ".join(check.expected) + " activations, in that order"]
-    return passed, f"activations {names}", advice
+        _("use {names} activations, in that order").format(names=", ".join(check.expected))]
+    return passed, _("activations {names}").format(names=names), advice
 
 
 def parameters(inspected, check):
@@ -175,23 +184,28 @@ def parameters(inspected, check):
     count, per_layer = inspected.model.count_params(), [weights_of(layer)
                                                        for layer in dense_layers(inspected)]
     passed = count == check.expected and per_layer == expected
-    reason = f"{count:,} parameters"
+    reason = _("{count} parameters").format(count=f"{count:,}")
     if count == check.expected and not passed:
-        reason += (f", but {', '.join(f'{n:,}' for n in per_layer)} in its Dense layers, not "
-                   "the homework's " + ", ".join(f"{n:,}" for n in expected))
-    return passed, reason, [] if passed else ["the layers above fix the parameters: fix the "
-                                              "layers"]
+        reason = _("{count} parameters, but {found} in its Dense layers, not the homework's "
+                   "{expected}").format(count=f"{count:,}",
+                                        found=", ".join(f"{n:,}" for n in per_layer),
+                                        expected=", ".join(f"{n:,}" for n in expected))
+    return passed, reason, [] if passed else [
+        _("the parameters follow from the layers: once the Dense layers are as the homework "
+          "asks, the model has {expected}").format(expected=f"{check.expected:,}")]
 
 
 def convolution(inspected, check):
     found = [type(layer).__name__ for layer in inspected.chain
              if type(layer).__name__ in CONVOLUTIONS]
     if found:
-        return True, f"{len(found)} convolution layer{'s' if len(found) > 1 else ''} " \
-                     f"({', '.join(found[:3])}{'...' if len(found) > 3 else ''})", []
-    return False, "no convolution layer", [
-        "start with convolutions: Convolution2D(32, (3, 3), activation=\"relu\"), then "
-        "MaxPooling2D((2, 2)), before Flatten() and the Dense layers"]
+        kinds = ", ".join(found[:3]) + ("..." if len(found) > 3 else "")
+        return True, ngettext("{count} convolution layer ({kinds})",
+                              "{count} convolution layers ({kinds})", len(found)).format(
+            count=len(found), kinds=kinds), []
+    return False, _("no convolution layer"), [
+        _("start with convolutions: Convolution2D(32, (3, 3), activation=\"relu\"), then "
+          "MaxPooling2D((2, 2)), before Flatten() and the Dense layers")]
 
 
 def layer_kinds(inspected, check):
@@ -200,24 +214,25 @@ def layer_kinds(inspected, check):
     problems = [inspected.not_a_chain] if inspected.not_a_chain else []
     unknown = sorted({type(layer).__name__ for layer in inspected.chain[1:]
                       if type(layer).__name__ not in costs.MEASURES})
-    problems += [f"{name} is not a layer the grader rebuilds" for name in unknown]
+    problems += [_("{name} is not a layer the grader rebuilds").format(name=name)
+                 for name in unknown]
     settings = layer_settings(inspected.chain, inspected.model)
-    problems += [f"not float32 and trainable: {', '.join(settings[:4])}"] if settings else []
+    problems += [_("not float32 and trainable: {layers}").format(
+        layers=", ".join(settings[:4]))] if settings else []
     if not problems:
         kinds = sorted({type(layer).__name__ for layer in inspected.chain[1:]})
-        return True, "layers: " + ", ".join(kinds), []
+        return True, _("layers: {kinds}").format(kinds=", ".join(kinds)), []
     advice = []
     if inspected.not_a_chain:
-        advice.append("build one path of layers from the input to the output (a Sequential "
-                      "model), without branches that join")
+        advice.append(_("build one path of layers from the input to the output (a Sequential "
+                        "model), without branches that join"))
     if unknown:
-        advice.append("use only these layer kinds: " + ", ".join(sorted(
+        advice.append(_("use only these layer kinds: {kinds}").format(kinds=", ".join(sorted(
             name for name in costs.MEASURES if name not in ("MaxPool2D", "AvgPool2D",
                                                             "GlobalAvgPool2D",
-                                                            "GlobalMaxPool2D"))))
+                                                            "GlobalMaxPool2D")))))
     if settings:
-        advice.append("leave every layer's dtype and trainable at Keras' defaults (float32, "
-                      "trainable)")
+        advice.append(_(KERAS_DEFAULT_SETTINGS))
     return False, "; ".join(problems), advice
 
 
