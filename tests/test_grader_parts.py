@@ -935,6 +935,22 @@ def test_the_trainings_cache_keeps_only_what_matches(tmp_path):
     assert no_cache.cached("b" * 64, "CPU") is None
 
 
+def test_a_diverged_training_is_kept_and_other_errors_are_tried_again(tmp_path):
+    from grader.trusted.trainings import DIVERGED, Trainings
+    settings = cache_settings(tmp_path)
+    first = Trainings(settings, str(tmp_path / "cache"))
+    first.store("d" * 64, "CPU", {"accuracy": None, "train_seconds": 2.0, "error": DIVERGED})
+    first.store("e" * 64, "CPU", {"accuracy": None, "train_seconds": None,
+                                  "error": "training took more than 60 seconds"})
+    again = Trainings(settings, str(tmp_path / "cache"))
+    assert again.cached("d" * 64, "CPU") == {"accuracy": None, "train_seconds": 2.0,
+                                             "error": DIVERGED}
+    assert again.cached("e" * 64, "CPU") is None
+    (entry,) = (tmp_path / "cache").glob("*.json")
+    entry.write_text(json.dumps(dict(json.loads(entry.read_text()), error="made up")))
+    assert Trainings(settings, str(tmp_path / "cache")).cached("d" * 64, "CPU") is None
+
+
 def cache_settings(tmp_path):
     data = tmp_path / "data.npz"
     data.write_bytes(b"the data")

@@ -32,6 +32,9 @@ import threading
 
 CACHE_VERSION = 3
 MAX_ENTRY_BYTES = 64 * 1024  # an entry is a key and three numbers: a few hundred bytes
+# A training whose outputs are no longer finite numbers ends so again with the same settings:
+# kept like an accuracy (any other error, a timeout or a crash, is tried again next time).
+DIVERGED = "training diverged: the network's outputs are no longer finite numbers"
 
 
 class CacheRefused(Exception):
@@ -130,11 +133,13 @@ class Trainings:
         return outcome
 
     def store(self, network, device, outcome):
-        """What training `network` gave (accuracy, train_seconds, error); accuracies are kept."""
+        """What training `network` gave (accuracy, train_seconds, error); accuracies and
+        divergences are kept."""
         outcome = {key: outcome.get(key) for key in ("accuracy", "train_seconds", "error")}
         with self.lock:
             self.trained += 1
-        if outcome["accuracy"] is not None and self.folder is not None:
+        if (outcome["accuracy"] is not None or outcome["error"] == DIVERGED) and \
+                self.folder is not None:
             self._write(network, device, outcome)
         return outcome
 
@@ -165,12 +170,15 @@ class Trainings:
             return None
         finally:
             os.close(descriptor)
-        if not isinstance(entry, dict) or entry.get("key") != self._key(network, device) or \
-                not isinstance(entry.get("accuracy"), float) or not valid_outcome(entry):
+        if not isinstance(entry, dict) or entry.get("key") != self._key(network, device):
             return None
         seconds = entry.get("train_seconds")
-        return {"accuracy": entry["accuracy"], "error": None,
-                "train_seconds": seconds if isinstance(seconds, float) else None}
+        seconds = seconds if isinstance(seconds, float) else None
+        if entry.get("accuracy") is None and entry.get("error") == DIVERGED:
+            return {"accuracy": None, "error": DIVERGED, "train_seconds": seconds}
+        if not isinstance(entry.get("accuracy"), float) or not valid_outcome(entry):
+            return None
+        return {"accuracy": entry["accuracy"], "error": None, "train_seconds": seconds}
 
     def _write(self, network, device, outcome):
         scratch = f".entry.{secrets.token_hex(8)}"

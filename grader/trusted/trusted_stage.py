@@ -39,6 +39,7 @@ from grader.trusted.canonical import (canonical_network, describe_network, netwo
 from grader.trusted.checks import (Inspected, can_train, loss_of, measured, model_checks,
                                    within_budget)
 from grader.trusted.models import compiled_parts, rebuild
+from grader.trusted.trainings import DIVERGED
 
 RESULT_FD_ENV_VAR = "GRADER_RESULT_FD"
 BUILD_FACTOR = 4  # a network of more than this times the budget's parameters is never built
@@ -187,7 +188,7 @@ def train(canonical, keras, homework, inputs):
     start_time = time.perf_counter()
     probabilities = train_and_predict(canonical, keras, homework, inputs)
     if not np.all(np.isfinite(probabilities)):
-        report(error="training diverged: the network's outputs are no longer finite numbers")
+        report(error=DIVERGED)
         return
     predicted = np.argmax(probabilities, axis=1)
     report(accuracy=float(np.mean(predicted == inputs["y_test"])),
