@@ -18,11 +18,13 @@ import time
 
 from grader import results, scoring
 from grader.boundary import submissions
+from grader.checked_files import CheckedFiles
 from grader.costs import format_duration, format_rate
 from grader.reports import class_report
 from grader.safe_text import one_line, text
 from grader.submission_results import check_file, stage_error, ungraded_result, with_accuracy
-from grader.trusted.client import GraderChanged, TrustedStage, code_files, code_fingerprint, gpu_count
+from grader.trusted.client import (GraderChanged, TrustedStage, code_files, code_fingerprint,
+                                   gpu_count)
 
 TRAINING_FLOPS = 3  # a training step: the forward pass and about twice that backwards
 TEST_IMAGES = 10_000  # CIFAR-10's, each network's accuracy measured on them
@@ -85,6 +87,8 @@ class ClassRun:
         self.started = time.perf_counter()
         self.run_info = {"homework": homework.name}
         self.device_said = False
+        self.checked_files = CheckedFiles(trainings, homework, settings, mode, args.memory,
+                                          code_fingerprint(code_files()), read=not args.regrade)
 
     # -- what is graded already ---------------------------------------------------------------
 
@@ -169,8 +173,13 @@ class ClassRun:
         waiting, configs = collections.defaultdict(list), {}
 
         def job(stage, student, path):
-            return check_file(student, path, self.homework, self.settings, self.args, self.mode,
-                              stage)
+            known = self.checked_files.cached(student, path)
+            if known is not None:
+                return known
+            result, config = check_file(student, path, self.homework, self.settings, self.args,
+                                        self.mode, stage)
+            self.checked_files.store(result, config)
+            return result, config
 
         def done(arguments, outcome):
             student, path = arguments
@@ -190,7 +199,11 @@ class ClassRun:
 
     def known_already(self, waiting):
         """Networks the cache knows: their files finished; the keys left to train."""
-        device = self.all_stages[0].device
+        if not waiting:
+            return []
+        stage = self.all_stages[0]
+        # without a GPU the driver lists, the CPU trains: no TensorFlow started to ask
+        device = stage.device if stage.device_known or not gpu_count() else stage.known_device()
         to_train = []
         for key, members in waiting.items():
             outcome = self.trainings.cached(key, device)
@@ -284,6 +297,9 @@ class ClassRun:
         self.stage_pool = self.stages(workers)
         try:
             waiting, configs = self.check_all(pending, workers)
+            if self.checked_files.from_cache:
+                print(f"{plural(self.checked_files.from_cache, 'file')} checked before with "
+                      "these settings: taken from the cache, not built again", flush=True)
             to_train = self.known_already(waiting)
             seconds = self.estimate(to_train, waiting, configs, workers)
             self.run_info.update(distinct_networks=len(waiting), to_train=len(to_train),

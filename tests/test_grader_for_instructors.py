@@ -1,6 +1,7 @@
 """The grader where instructors work: shards and --report-only, the similarity report,
 Gradescope's autograder, and a Slurm job array on a real single-node Slurm."""
 
+import hashlib
 import json
 import os
 import pathlib
@@ -138,9 +139,23 @@ def test_each_distinct_network_is_trained_once_and_kept_for_later_runs(three_net
     assert "3 distinct networks, each trained once" in summary
     assert "Dense 3000 sigmoid > Dense 2000 sigmoid > Dense 10 softmax | 4 |" in summary
 
-    again = run("again")  # next week, into a new folder: nothing to train
+    again = run("again")  # next week, into a new folder: nothing to train, nothing to build
     assert trainings_line(again) == "0 trainings done, 3 from the cache"
     assert rows(folder / "again") == rows(folder / "first")
+    files = len(grades)
+    assert f"{files} files checked before with these settings" in again.stdout
+    assert "Training on the" not in again.stdout  # no trusted stage started at all
+    checked = sorted(cache.glob("*.checked"))
+    assert len(checked) == files
+    edited = submissions / "wrong_sizes.py"
+    edited_sha256 = hashlib.sha256(edited.read_bytes()).hexdigest()
+    damaged = next(entry for entry in checked
+                   if json.loads(entry.read_text())["key"]["file_sha256"] != edited_sha256)
+    damaged.write_text('{"key": "damaged')  # a damaged entry: that file is built again
+    edited.write_text(edited.read_text() + "\n# edited after the first run\n")
+    rebuilt = run("rebuilt")
+    assert f"{files - 2} files checked before with these settings" in rebuilt.stdout
+    assert rows(folder / "rebuilt") == rows(folder / "first")
     assert trainings_line(run("longer", "--epochs", 2)) == "3 trainings done"
     assert trainings_line(run("seeded", "--seed", 7)) == "3 trainings done"
 

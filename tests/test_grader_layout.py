@@ -23,7 +23,8 @@ PARTS = {
     "boundary": ("grader.boundary",),
     "trusted": ("grader.trusted",),
     "reports": ("grader.reports",),
-    "runs": ("grader.class_grading", "grader.submission_results", "grader.gradescope"),
+    "runs": ("grader.class_grading", "grader.submission_results", "grader.gradescope",
+             "grader.checked_files"),
     "commands": ("grader.grade", "grader.self_check", "grader.handout", "grader.gradescope_run"),
 }
 MAY_IMPORT = {

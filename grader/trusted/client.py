@@ -86,7 +86,7 @@ class TrustedStage:
     def __init__(self, settings, fingerprint, worker=0, memory_mb=8192, on_device=None):
         self.settings, self.fingerprint, self.worker = settings, fingerprint, worker
         self.memory_mb, self.on_device = memory_mb, on_device
-        self.device = "CPU"
+        self.device, self.device_known = "CPU", False
         self.memory_watch = memory_mb if gpu_count() else 0
         self.process = None
 
@@ -127,6 +127,28 @@ class TrustedStage:
         self.records = queue.Queue()
         threading.Thread(target=self._read_records, args=(os.fdopen(read_end, "rb"),),
                          daemon=True).start()
+
+    def said_device(self, record):
+        self.device, self.device_known = one_line(record["device"], 20), True
+        if self.on_device:
+            self.on_device(self.device)
+
+    def known_device(self, timeout=600):
+        """The device this stage trains on ("CPU" or "GPU"), started where it is not, once it
+        has said so (it does first thing); "CPU" where it says nothing in `timeout` seconds."""
+        self.start()
+        deadline = time.perf_counter() + timeout
+        while not self.device_known and time.perf_counter() < deadline:
+            try:
+                record = self.records.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if record is EOFError:
+                self.records.put(EOFError)  # the next run() sees the end too
+                break
+            if results.record_kind(record) == "device":
+                self.said_device(record)
+        return self.device
 
     def _read_records(self, stream):
         with stream:
@@ -169,9 +191,7 @@ class TrustedStage:
             if kind == "done" and record["done"] is True:
                 done = True
             elif kind == "device":
-                self.device = one_line(record["device"], 20)
-                if self.on_device:
-                    self.on_device(self.device)
+                self.said_device(record)
             else:
                 records.append(record)
         returncode = 0 if done else self.close()

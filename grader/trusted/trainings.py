@@ -154,22 +154,7 @@ class Trainings:
         """The cached outcome of `network` on `device`, or None (no entry, or one not to trust)."""
         if self.folder is None:
             return None
-        try:
-            descriptor = os.open(self._name(network, device), os.O_RDONLY | os.O_NOFOLLOW |
-                                 os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=self.descriptor)
-        except OSError:
-            return None  # none, or a link
-        try:
-            info = os.fstat(descriptor)
-            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or \
-                    info.st_nlink != 1 or info.st_size > MAX_ENTRY_BYTES:
-                return None  # a pipe, a device, another user's, a hard link, too big
-            text = os.read(descriptor, MAX_ENTRY_BYTES + 1)
-            entry = json.loads(text.decode("utf-8"))
-        except (OSError, ValueError, RecursionError):
-            return None
-        finally:
-            os.close(descriptor)
+        entry = read_entry(self.descriptor, self._name(network, device), MAX_ENTRY_BYTES)
         if not isinstance(entry, dict) or entry.get("key") != self._key(network, device):
             return None
         seconds = entry.get("train_seconds")
@@ -181,18 +166,44 @@ class Trainings:
         return {"accuracy": entry["accuracy"], "error": None, "train_seconds": seconds}
 
     def _write(self, network, device, outcome):
-        scratch = f".entry.{secrets.token_hex(8)}"
+        write_entry(self.descriptor, self._name(network, device),
+                    {"key": self._key(network, device), **outcome}, self.folder)
+
+
+def read_entry(folder_descriptor, name, max_bytes):
+    """The JSON of the cache entry `name`, or None: opened without following a link or waiting
+    on a pipe, and only a regular file of the grader's user, not hard-linked, of at most
+    `max_bytes`."""
+    try:
+        descriptor = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                             dir_fd=folder_descriptor)
+    except OSError:
+        return None  # none, or a link
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or \
+                info.st_nlink != 1 or info.st_size > max_bytes:
+            return None  # a pipe, a device, another user's, a hard link, too big
+        return json.loads(os.read(descriptor, max_bytes + 1).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def write_entry(folder_descriptor, name, entry, folder):
+    """The cache entry `name`, written whole (a scratch file renamed into place)."""
+    scratch = f".entry.{secrets.token_hex(8)}"
+    try:
+        descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW |
+                             os.O_CLOEXEC, 0o600, dir_fd=folder_descriptor)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            json.dump(entry, file)
+        os.replace(scratch, name, src_dir_fd=folder_descriptor, dst_dir_fd=folder_descriptor)
+    except OSError as error:  # a cache that cannot be written costs time, never a grade
         try:
-            descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW |
-                                 os.O_CLOEXEC, 0o600, dir_fd=self.descriptor)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-                json.dump({"key": self._key(network, device), **outcome}, file)
-            os.replace(scratch, self._name(network, device), src_dir_fd=self.descriptor,
-                       dst_dir_fd=self.descriptor)
-        except OSError as error:  # a cache that cannot be written costs time, never a grade
-            try:
-                os.unlink(scratch, dir_fd=self.descriptor)
-            except OSError:
-                pass
-            print(f"note: the trainings cache {self.folder} cannot be written "
-                  f"({error.strerror}): networks will be trained again next time", flush=True)
+            os.unlink(scratch, dir_fd=folder_descriptor)
+        except OSError:
+            pass
+        print(f"note: the grader's cache {folder} cannot be written ({error.strerror}): "
+              "what it would keep is done again next time", flush=True)
