@@ -9,7 +9,9 @@ each round:
 1. one of its files graded alone (no cache);
 2. the whole class, with an empty trainings cache (target: at most 3.0 x the file alone);
 3. the whole class again into a new output folder, with the cache the class run left
-   (target: at most 0.4 x the class run).
+   (target: at most 0.4 x the class run);
+4. the same with --regrade: every file built and checked again, the networks from the cache
+   (what each file's sandboxed stage costs: the basis of the estimate below).
 
 Then, from the number of trainings and the times measured, an estimate of the CPU-hours a
 class of 300 files costs at the homework's own settings (50,000 images, 15 epochs).
@@ -59,7 +61,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="the grader's --workers")
     args = parser.parse_args()
     cifar = data_file("cifar10.npz", "CIFAR10_DATA")
-    times = {"class": [], "file alone": [], "class again": []}
+    times = {"class": [], "file alone": [], "class again": [], "class rebuilt": []}
     with tempfile.TemporaryDirectory() as scratch:
         files = write_class(os.path.join(scratch, "class"))
         alone = os.path.join(scratch, "alone")
@@ -73,16 +75,19 @@ def main():
                     "class": [os.path.join(scratch, "class"), "--cache", cache,
                               "--out", os.path.join(scratch, f"c{number}")],
                     "class again": [os.path.join(scratch, "class"), "--cache", cache,
-                                    "--out", os.path.join(scratch, f"d{number}")]}
+                                    "--out", os.path.join(scratch, f"d{number}")],
+                    "class rebuilt": [os.path.join(scratch, "class"), "--cache", cache, "--regrade",
+                                      "--out", os.path.join(scratch, f"e{number}")]}
             for name, arguments in runs.items():
                 times[name].append(run_seconds([PYTHON, "cifar/grade_homework.py", *arguments,
                                                 *settings]))
-            trainings = len(os.listdir(cache))
+            trainings = len([name for name in os.listdir(cache) if name.endswith(".json")])
             print(f"round {number + 1}/{args.repeats}: " +
                   ", ".join(f"{name} {seconds[-1]:.1f} s" for name, seconds in times.items()) +
                   f"; {files} files, {trainings} trainings", flush=True)
     print_ratio(times, "class", "file alone", limit=3.0)
     print_ratio(times, "class again", "class", limit=0.4)
+    print_ratio(times, "class rebuilt", "class")
     estimate(args, times, files, trainings)
 
 
@@ -90,7 +95,7 @@ def estimate(args, times, files, trainings):
     """CPU-hours of a class of 300 at the homework's settings, from what was measured: each
     file's student stage and checks cost what the cached run spent on it, each distinct
     network one training scaled to 50,000 images and 15 epochs."""
-    stage = statistics.median(times["class again"]) * args.workers / files  # CPU-s per file
+    stage = statistics.median(times["class rebuilt"]) * args.workers / files  # CPU-s per file
     training = statistics.median(times["file alone"]) - stage  # one training, 1 thread
     images, epochs = HOMEWORK_SETTINGS
     full_training = training * images / args.train_size * epochs
