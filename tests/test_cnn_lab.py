@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from conftest import (REAL_CIFAR10, REAL_FASHION_MNIST, REAL_MNIST, REPO_ROOT, accuracy_from,
