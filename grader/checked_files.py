@@ -8,8 +8,9 @@ network, what was noticed) and the model's config are kept in the grader's cache
 key of everything that decides them: the SHA-256 of the file's bytes, the homework as graded
 (its checks, budget and recipe), the grading settings, the sandbox, the memory limit and the
 SHA-256 of the grader's own code.  An entry is used only when it reads back as a valid result
-whose key is the one asked for.  A result that says the stage failed (a timeout, a crash,
-memory) is never kept: it is tried again.  `--regrade` builds every file again.
+whose key is the one asked for.  A result whose stage was stopped by a limit or a signal (time,
+memory, output, a crash) is never kept: it is tried again; what a file's own code did (an
+exception, a failed check) is kept like any result.  `--regrade` builds every file again.
 """
 
 import hashlib
@@ -55,7 +56,7 @@ class CheckedFiles:
             return None
         result = dict(result, student=student, file=printable(path), sha256=digest)
         if not results.valid_result(result, self.homework.check_names) or \
-                result.get("accuracy") is not None or result.get("error") or \
+                result.get("accuracy") is not None or result.get("retry") or \
                 (result.get("network") is not None and config is None):
             return None
         if result.get("network") is not None:
@@ -64,9 +65,9 @@ class CheckedFiles:
         return result, config
 
     def store(self, result, config):
-        """Keep phase one's `result` (and the model's `config`) for the next run, unless the
-        stage failed or the entry would be too big."""
-        if self.folder is None or result.get("error") or result.get("accuracy") is not None \
+        """Keep phase one's `result` (and the model's `config`) for the next run, unless a
+        limit stopped its stage or the entry would be too big."""
+        if self.folder is None or result.get("retry") or result.get("accuracy") is not None \
                 or not result.get("sha256"):
             return
         kept = {name: value for name, value in result.items()

@@ -8,7 +8,7 @@ stages said (every field validated where it came in), the network, the accuracy.
 import hashlib
 import tempfile
 
-from grader import results
+from grader import processes, results
 from grader.boundary import builds, submissions
 from grader.boundary.notebooks import NotANotebook
 from grader.boundary.source_flags import flags_in
@@ -69,13 +69,19 @@ def checked_result(student, path, source, homework, settings, args, mode, built,
               "tripwire": built.status.get("flags", []), **fields}
     result["not_gradable"] = built.not_gradable or fields["not_gradable"]
     timeout = min(args.timeout or builds.BUILD_TIMEOUT, builds.BUILD_TIMEOUT)
+    run = built.run
     if malformed:
-        result.update(checks=[], accuracy=None, error=malformed, network=None)
+        result.update(checks=[], accuracy=None, error=malformed, network=None, retry=True)
     elif built.error(timeout, args.memory, homework.function):
         result["error"] = built.error(timeout, args.memory, homework.function)
+        # stopped by a limit or a signal, not by its own code: worth trying again next run
+        result["retry"] = bool(run.timed_out or run.memory_exceeded or run.folder_exceeded
+                               or run.output_exceeded or run.signal_name
+                               or run.returncode == processes.NO_FILTER)
     elif checked is not None and checked.returncode != 0 and result["error"] is None:
         result["network"] = None
         result["error"] = stage_error(checked, CHECK_TIMEOUT, args.memory, "checking the model")
+        result["retry"] = True
     return result
 
 

@@ -157,6 +157,8 @@ def test_grading_again_trains_nothing(graded, tmp_path):
     again = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "Trainings: 0 trainings done" in again.stdout and "from the cache" in again.stdout
+    # every file, also those that fail a check or raise, taken from the files cache
+    assert f"{len(graded['rows'])} files checked before with these settings" in again.stdout
     rows = {row["student"]: row for row in
             json.load(open(tmp_path / "again" / "grades.json"))["submissions"]}
     assert {name: row["score"] for name, row in rows.items()} == \

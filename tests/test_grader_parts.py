@@ -1412,3 +1412,35 @@ def test_a_mount_namespace_hides_the_graders_files_and_keeps_what_the_stage_need
         shutil.rmtree(shared)
     finally:
         scratch.remove_folder(secrets_folder)
+
+
+def test_the_files_cache_keeps_what_a_file_did_and_retries_what_a_limit_stopped(tmp_path):
+    import hashlib
+
+    from grader.checked_files import CheckedFiles
+    from grader.homeworks import get
+    from grader.trusted.trainings import Trainings
+    settings = cache_settings(tmp_path)
+    homework = get("mlp")
+    trainings = Trainings(settings, str(tmp_path / "cache"))
+    files = CheckedFiles(trainings, homework, settings, "bwrap", 4096, "c0de" * 16)
+    for name, retry in (("raises", False), ("timed_out", True)):
+        path = tmp_path / f"{name}.py"
+        path.write_text(f"# {name}\n")
+        result = {"student": name, "file": str(path), "settings": settings, "checks": [],
+                  "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "accuracy": None,
+                  "error": f"NN_model() {name}", "network": None, "seconds": 1.0,
+                  "retry": retry}
+        files.store(result, None)
+        again = CheckedFiles(trainings, homework, settings, "bwrap", 4096, "c0de" * 16)
+        known = again.cached("someone", str(path))
+        if retry:
+            assert known is None
+        else:
+            assert known[0]["error"] == "NN_model() raises" and known[0]["student"] == "someone"
+            other_code = CheckedFiles(trainings, homework, settings, "bwrap", 4096, "ab" * 32)
+            assert other_code.cached("someone", str(path)) is None  # the grader changed
+            path.write_text("# raises, edited\n")
+            assert again.cached("someone", str(path)) is None  # the file changed
+    assert CheckedFiles(Trainings(settings, None), homework, settings, "bwrap", 4096,
+                        "c0de" * 16).cached("raises", str(tmp_path / "raises.py")) is None
